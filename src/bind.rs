@@ -1,0 +1,221 @@
+//! Bind: which questionnaire (id, version) and which State a return is.
+//!
+//! Reads the cover fields of a [`RawReturn`]; the first occurrence of a key
+//! counts and later ones are warnings. A return that names no known
+//! questionnaire, or (in a cycle) no State of the register, is rejected here.
+
+use crate::cycle::{FocalPoint, Party, Register};
+use crate::model::{CoverKey, Date, Lang, Problem, RawField, RawReturn, Reason, Rejection};
+use crate::normalize::scalar;
+use crate::provenance::SourceRef;
+use crate::schema::{Questionnaire, Schemas};
+
+/// What binding needs to know about the run.
+#[derive(Debug, Clone, Copy)]
+pub struct BindContext<'a> {
+    /// Questionnaires and vocabulary.
+    pub schemas: &'a Schemas,
+    /// Questionnaire ids this cycle accepts (`None`: every schema).
+    pub questionnaires: Option<&'a [String]>,
+    /// The register (`None` in `art32 check`, where any State is taken as written).
+    pub register: Option<&'a Register>,
+}
+
+/// The State a return names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateRef {
+    /// ISO3 code (the register's), or the text as written without a register.
+    pub iso3: String,
+    /// Where it was read.
+    pub source: SourceRef,
+}
+
+/// A return bound to its questionnaire and State.
+#[derive(Debug, Clone)]
+pub struct Bound<'s> {
+    /// The questionnaire.
+    pub questionnaire: &'s Questionnaire,
+    /// The version the return declares.
+    pub version: u32,
+    /// The State.
+    pub state: StateRef,
+    /// The submission date, when given and valid.
+    pub submitted: Option<Date>,
+    /// The language of the return, when given.
+    pub language: Option<Lang>,
+    /// The focal point on the cover, when any of its fields is given.
+    pub focal_point: Option<FocalPoint>,
+    /// Problems with cover fields (all warnings or errors that do not reject).
+    pub problems: Vec<Problem>,
+}
+
+fn text(f: &RawField) -> String {
+    f.value.to_string().trim().to_owned()
+}
+
+/// Binds a raw return. `file` names the file in focal-point provenance.
+pub fn bind<'s>(raw: &RawReturn, ctx: &BindContext<'s>, file: &str) -> Result<Bound<'s>, Rejection> {
+    let mut problems = Vec::new();
+    let mut fields: Vec<(CoverKey, &RawField)> = Vec::new();
+    for (key, field) in &raw.cover {
+        match fields.iter().find(|(k, _)| k == key) {
+            Some((_, first)) if !field.value.is_blank() && text(first) != text(field) => {
+                problems.push(Problem::warning(
+                    "duplicate-cover-field",
+                    field.source.clone(),
+                    format!("a second {:?} cover field; the one in {} is read", key.code(), first.source),
+                ));
+            }
+            Some(_) => {}
+            None => fields.push((*key, field)),
+        }
+    }
+    let get = |key: CoverKey| {
+        fields.iter().find(|(k, _)| *k == key).map(|(_, f)| *f).filter(|f| !f.value.is_blank())
+    };
+
+    // The State first, so that a rejection for the questionnaire can still name it.
+    let state = match get(CoverKey::State) {
+        None => None,
+        Some(f) => {
+            let t = text(f);
+            match ctx.register {
+                Some(reg) => match reg.lookup(&t) {
+                    Some(p) => Some(Ok(state_ref(p, f))),
+                    None => Some(Err(Rejection::new(
+                        Reason::UnknownState,
+                        format!("{}: {t:?} is not a State of the register", f.source),
+                    ))),
+                },
+                None => Some(Ok(StateRef { iso3: t, source: f.source.clone() })),
+            }
+        }
+    };
+    let named_iso3 = state.as_ref().and_then(|s| s.as_ref().ok()).map(|s| s.iso3.clone());
+
+    let q_field = get(CoverKey::Questionnaire).ok_or_else(|| {
+        let mut r = Rejection::new(
+            Reason::MissingQuestionnaire,
+            "no questionnaire on the cover (a row with \"questionnaire\" in column A and the id in column C)",
+        );
+        r.iso3 = named_iso3.clone();
+        r
+    })?;
+    let q_text = text(q_field);
+    let reject_q = |message: String| {
+        let mut r = Rejection::new(Reason::UnknownQuestionnaire, message);
+        r.iso3 = named_iso3.clone();
+        r.questionnaire = Some(q_text.clone());
+        r
+    };
+    let questionnaire = ctx
+        .schemas
+        .questionnaire(&q_text)
+        .filter(|q| ctx.questionnaires.is_none_or(|ids| ids.contains(&q.id)))
+        .ok_or_else(|| {
+            reject_q(format!("{}: {q_text:?} is not a questionnaire of this cycle", q_field.source))
+        })?;
+    let reject_q = |message: String| {
+        let mut r = reject_q(message);
+        r.questionnaire = Some(questionnaire.id.clone());
+        r
+    };
+
+    let version = match get(CoverKey::Version) {
+        None => {
+            problems.push(Problem::warning(
+                "missing-version",
+                q_field.source.clone(),
+                format!("no template version on the cover; read as version {}", questionnaire.version),
+            ));
+            questionnaire.version
+        }
+        Some(f) => {
+            let v = scalar::number(&f.value, None)
+                .ok()
+                .filter(|v| v.fract() == 0.0 && *v >= 0.0 && *v < f64::from(u32::MAX))
+                .map(|v| v as u32)
+                .ok_or_else(|| {
+                    reject_q(format!("{}: version {:?} is not a whole number", f.source, text(f)))
+                })?;
+            if !questionnaire.accepts.contains(&v) {
+                let accepted: Vec<String> = questionnaire.accepts.iter().map(u32::to_string).collect();
+                return Err(reject_q(format!(
+                    "{}: version {v} of {} is not accepted this cycle (accepted: {})",
+                    f.source,
+                    questionnaire.id,
+                    accepted.join(", ")
+                )));
+            }
+            v
+        }
+    };
+
+    let state = match state {
+        Some(Ok(s)) => s,
+        Some(Err(mut r)) => {
+            r.questionnaire = Some(questionnaire.id.clone());
+            return Err(r);
+        }
+        None => {
+            let mut r = Rejection::new(
+                Reason::MissingState,
+                "no State on the cover (a row with \"state\" in column A)",
+            );
+            r.questionnaire = Some(questionnaire.id.clone());
+            return Err(r);
+        }
+    };
+
+    let language = get(CoverKey::Language).and_then(|f| {
+        let lang = ctx.schemas.vocabulary.language(&text(f));
+        if lang.is_none() {
+            problems.push(Problem::warning(
+                "unknown-language",
+                f.source.clone(),
+                format!(
+                    "{:?} is not one of ar, en, es, fr, ru, zh; answers are matched in every language",
+                    text(f)
+                ),
+            ));
+        }
+        lang
+    });
+
+    let submitted = get(CoverKey::Submitted).and_then(|f| match scalar::date(&f.value) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            problems.push(Problem::error(
+                "invalid-value",
+                f.source.clone(),
+                format!("submission date: {e}; the return is treated as undated"),
+            ));
+            None
+        }
+    });
+
+    let fp = |key: CoverKey| get(key).map(text).unwrap_or_default();
+    let focal_point = FocalPoint {
+        iso3: state.iso3.clone(),
+        name: fp(CoverKey::FocalPointName),
+        institution: fp(CoverKey::FocalPointInstitution),
+        email: fp(CoverKey::FocalPointEmail),
+        phone: fp(CoverKey::FocalPointPhone),
+        designated_on: submitted,
+        source: format!(
+            "{file} {}",
+            get(CoverKey::FocalPointName)
+                .or_else(|| get(CoverKey::FocalPointEmail))
+                .or_else(|| get(CoverKey::FocalPointPhone))
+                .map(|f| f.source.to_string())
+                .unwrap_or_default()
+        ),
+    };
+    let focal_point = (!focal_point.is_empty()).then_some(focal_point);
+
+    Ok(Bound { questionnaire, version, state, submitted, language, focal_point, problems })
+}
+
+fn state_ref(p: &Party, f: &RawField) -> StateRef {
+    StateRef { iso3: p.iso3.clone(), source: f.source.clone() }
+}

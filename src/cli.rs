@@ -1,0 +1,118 @@
+//! The command line: clap parses the raw flags ([`Cli`]), which are then
+//! turned into validated configurations; only those reach the library.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::discover::Limits;
+use crate::pipeline::RunConfig;
+
+/// art32: batch processing of article 32(5) reporting returns.
+#[derive(Debug, Parser)]
+#[command(name = "art32", version, about, propagate_version = true)]
+pub struct Cli {
+    /// More log output on stderr (-v: info, -vv: debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors on stderr; no summary.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Process a cycle folder: needs, answers, compliance, follow-up, manifest.
+    Run(RunArgs),
+    /// Diagnostics for single returns, compiler-style (exit 1 on errors).
+    Check(CheckArgs),
+    /// Questionnaire definitions.
+    Schema {
+        /// What to do.
+        #[command(subcommand)]
+        command: SchemaCommand,
+    },
+}
+
+/// `art32 schema ...`
+#[derive(Debug, Subcommand)]
+pub enum SchemaCommand {
+    /// Validate questionnaire definitions and the vocabulary.
+    Check {
+        /// The schemas folder.
+        #[arg(default_value = "schemas")]
+        dir: PathBuf,
+    },
+}
+
+/// `art32 run`
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The cycle folder (holding cycle.toml).
+    pub cycle_dir: PathBuf,
+    /// Output folder (default: CYCLE_DIR/out).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Input limits.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// `art32 check`
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Return files to check.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The schemas folder.
+    #[arg(long, default_value = "schemas")]
+    pub schemas: PathBuf,
+    /// Input limits.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Limits on input files (SPEC 6.2).
+#[derive(Debug, Args)]
+pub struct LimitArgs {
+    /// Largest file read, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub max_file_mib: u64,
+    /// Most cells read from one sheet.
+    #[arg(long, value_name = "N", default_value_t = 2_000_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_cells: u64,
+    /// Highest row read on a sheet.
+    #[arg(long, value_name = "N", default_value_t = 100_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_rows: u32,
+}
+
+impl LimitArgs {
+    /// The validated limits.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_file_bytes: self.max_file_mib * 1024 * 1024,
+            max_cells_per_sheet: self.max_cells,
+            max_rows_per_sheet: self.max_rows,
+            ..Limits::default()
+        }
+    }
+}
+
+impl RunArgs {
+    /// The run configuration.
+    pub fn config(&self) -> RunConfig {
+        RunConfig {
+            cycle_dir: self.cycle_dir.clone(),
+            out: self.out.clone().unwrap_or_else(|| self.cycle_dir.join("out")),
+            threads: self.threads.map(usize::from),
+            limits: self.limits.limits(),
+        }
+    }
+}

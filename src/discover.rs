@@ -1,0 +1,377 @@
+//! Discover: every file under the inbox, with its size, hash and format.
+//!
+//! [`list`] walks the inbox (never following symbolic links) and returns one
+//! [`Candidate`] per directory entry that is not a directory, sorted by path,
+//! so that every file ends in the manifest. [`examine`] then reads one file
+//! (bounded by the size limit), hashes it and tells its format from its first
+//! bytes, not only from its extension.
+
+use std::io::{Cursor, Read};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::model::{Format, Reason, Rejection};
+
+/// Limits that protect a run from oversized input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest file read, in bytes.
+    pub max_file_bytes: u64,
+    /// Most cells read from one sheet.
+    pub max_cells_per_sheet: u64,
+    /// Highest row number read on a sheet (one-based).
+    pub max_rows_per_sheet: u32,
+    /// Deepest folder nesting walked under the inbox.
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_bytes: 64 * 1024 * 1024,
+            max_cells_per_sheet: 2_000_000,
+            max_rows_per_sheet: 100_000,
+            max_depth: 32,
+        }
+    }
+}
+
+/// What a directory entry is, before its content is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A regular file.
+    File,
+    /// A symbolic link (never followed).
+    Symlink,
+    /// Something that could not be inspected, with the error.
+    Unreadable(String),
+    /// A folder deeper than the nesting limit (not walked).
+    TooDeep,
+}
+
+/// One inbox entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// Path relative to the inbox, with `/` separators.
+    pub rel: String,
+    /// Path on disk.
+    pub path: PathBuf,
+    /// What it is.
+    pub kind: EntryKind,
+}
+
+/// Walks `inbox` recursively; entries are sorted by relative path.
+pub fn list(inbox: &Path, limits: &Limits) -> std::io::Result<Vec<Candidate>> {
+    let mut out = Vec::new();
+    // The inbox itself must be readable: a missing inbox is a cycle error.
+    std::fs::read_dir(inbox)?;
+    walk(inbox, "", 0, limits, &mut out);
+    out.sort_by(|a, b| a.rel.cmp(&b.rel));
+    Ok(out)
+}
+
+fn walk(dir: &Path, prefix: &str, depth: usize, limits: &Limits, out: &mut Vec<Candidate>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) => {
+            out.push(Candidate {
+                rel: if prefix.is_empty() { ".".into() } else { prefix.trim_end_matches('/').into() },
+                path: dir.to_path_buf(),
+                kind: EntryKind::Unreadable(format!("cannot list folder: {e}")),
+            });
+            return;
+        }
+    };
+    let mut names: Vec<(String, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+        .collect();
+    names.sort();
+    for (name, path) in names {
+        let rel = format!("{prefix}{name}");
+        match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_symlink() => {
+                out.push(Candidate { rel, path, kind: EntryKind::Symlink })
+            }
+            Ok(m) if m.is_dir() => {
+                if depth + 1 > limits.max_depth {
+                    out.push(Candidate { rel, path, kind: EntryKind::TooDeep });
+                } else {
+                    walk(&path, &format!("{rel}/"), depth + 1, limits, out);
+                }
+            }
+            Ok(_) => out.push(Candidate { rel, path, kind: EntryKind::File }),
+            Err(e) => out.push(Candidate { rel, path, kind: EntryKind::Unreadable(e.to_string()) }),
+        }
+    }
+}
+
+/// A file read into memory, hashed and identified.
+#[derive(Debug, Clone)]
+pub struct Examined {
+    /// The bytes (empty when the file was not read).
+    pub bytes: Vec<u8>,
+    /// Size on disk.
+    pub size: u64,
+    /// Lower-case hex SHA-256 of the content (empty when not read).
+    pub sha256: String,
+    /// Format told from the content.
+    pub format: Format,
+}
+
+/// Why a file is not processed as a return.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// Read it as a return.
+    Process,
+    /// Not a return (lock file, system file, other document).
+    Ignore(Reason, String),
+    /// A return that cannot be read.
+    Reject(Rejection),
+}
+
+const RETURN_EXTENSIONS: [&str; 6] = ["xlsx", "xlsm", "xlsb", "xls", "ods", "xml"];
+
+fn extension(rel: &str) -> String {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => ext.to_ascii_lowercase(),
+        _ => String::new(),
+    }
+}
+
+/// Files that are never returns, told by name alone.
+pub fn ignored_by_name(rel: &str) -> Option<(Reason, String)> {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    if name.starts_with("~$") || name.starts_with(".~lock.") {
+        return Some((Reason::LockFile, "an office lock file, not a return".into()));
+    }
+    let lower = name.to_ascii_lowercase();
+    if matches!(lower.as_str(), ".ds_store" | "thumbs.db" | "desktop.ini") || name.starts_with("._") {
+        return Some((Reason::SystemFile, "an operating-system file, not a return".into()));
+    }
+    None
+}
+
+/// Reads, hashes and identifies one file.
+pub fn examine(c: &Candidate, limits: &Limits) -> (Option<Examined>, Verdict) {
+    match &c.kind {
+        EntryKind::Symlink => {
+            return (None, Verdict::Ignore(Reason::Symlink, "a symbolic link, not followed".into()));
+        }
+        EntryKind::Unreadable(e) => {
+            return (None, Verdict::Reject(Rejection::new(Reason::Unreadable, format!("cannot read: {e}"))));
+        }
+        EntryKind::TooDeep => {
+            return (
+                None,
+                Verdict::Reject(Rejection::new(
+                    Reason::Unreadable,
+                    format!("folder nested deeper than {} levels, not walked", limits.max_depth),
+                )),
+            );
+        }
+        EntryKind::File => {}
+    }
+    if let Some((reason, msg)) = ignored_by_name(&c.rel) {
+        let size = std::fs::symlink_metadata(&c.path).map_or(0, |m| m.len());
+        let ex = Examined { bytes: Vec::new(), size, sha256: String::new(), format: Format::Unknown };
+        return (Some(ex), Verdict::Ignore(reason, msg));
+    }
+    let file = match std::fs::File::open(&c.path) {
+        Ok(f) => f,
+        Err(e) => {
+            return (None, Verdict::Reject(Rejection::new(Reason::Unreadable, format!("cannot open: {e}"))));
+        }
+    };
+    let size = file.metadata().map_or(0, |m| m.len());
+    let ext = extension(&c.rel);
+    let is_return_ext = RETURN_EXTENSIONS.contains(&ext.as_str());
+    if size > limits.max_file_bytes {
+        let ex = Examined { bytes: Vec::new(), size, sha256: String::new(), format: Format::Unknown };
+        let verdict = Verdict::Reject(Rejection::new(
+            Reason::TooLarge,
+            format!("{size} bytes, over the limit of {} bytes", limits.max_file_bytes),
+        ));
+        return (Some(ex), verdict);
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    if let Err(e) = file.take(limits.max_file_bytes + 1).read_to_end(&mut bytes) {
+        return (None, Verdict::Reject(Rejection::new(Reason::Unreadable, format!("cannot read: {e}"))));
+    }
+    if bytes.len() as u64 > limits.max_file_bytes {
+        let ex = Examined {
+            bytes: Vec::new(),
+            size: bytes.len() as u64,
+            sha256: String::new(),
+            format: Format::Unknown,
+        };
+        let verdict = Verdict::Reject(Rejection::new(
+            Reason::TooLarge,
+            format!("over the limit of {} bytes", limits.max_file_bytes),
+        ));
+        return (Some(ex), verdict);
+    }
+    let sha256 = hex(&Sha256::digest(&bytes));
+    let size = bytes.len() as u64;
+    let sniffed = sniff(&bytes, &ext);
+    let (format, verdict) = match sniffed {
+        Sniffed::Format(f) => (f, Verdict::Process),
+        Sniffed::Encrypted => (
+            Format::Unknown,
+            Verdict::Reject(Rejection::new(
+                Reason::Encrypted,
+                "an encrypted (password-protected) workbook: ask the State to send it without a password",
+            )),
+        ),
+        Sniffed::Empty if is_return_ext || ext.is_empty() => (
+            Format::Unknown,
+            Verdict::Reject(Rejection::new(Reason::EmptyFile, "the file is empty (0 bytes)")),
+        ),
+        Sniffed::BrokenZip(e) if is_return_ext => (
+            Format::Unknown,
+            Verdict::Reject(Rejection::new(
+                Reason::Corrupt,
+                format!("not a readable spreadsheet: damaged zip container ({e})"),
+            )),
+        ),
+        _ if is_return_ext => (
+            Format::Unknown,
+            Verdict::Reject(Rejection::new(
+                Reason::Corrupt,
+                format!(
+                    "not a readable spreadsheet or XML document: its content does not match the .{ext} extension"
+                ),
+            )),
+        ),
+        _ => (
+            Format::Unknown,
+            Verdict::Ignore(
+                Reason::NotAReturnFile,
+                format!("not a return (extension {:?}, content not a spreadsheet)", ext),
+            ),
+        ),
+    };
+    (Some(Examined { bytes, size, sha256, format }), verdict)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    s
+}
+
+#[derive(Debug, PartialEq)]
+enum Sniffed {
+    Format(Format),
+    Encrypted,
+    Empty,
+    BrokenZip(String),
+    Other,
+}
+
+const CFB_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+fn utf16le(s: &str) -> Vec<u8> {
+    s.encode_utf16().flat_map(u16::to_le_bytes).collect()
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+}
+
+fn sniff(bytes: &[u8], ext: &str) -> Sniffed {
+    if bytes.is_empty() {
+        return Sniffed::Empty;
+    }
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        return sniff_zip(bytes, ext);
+    }
+    if bytes.starts_with(&CFB_MAGIC) {
+        // Directory entry names are UTF-16LE: an encrypted OOXML package is a
+        // compound file with an EncryptedPackage stream; an xls has a
+        // Workbook (or Book) stream.
+        if contains(bytes, &utf16le("EncryptedPackage")) {
+            return Sniffed::Encrypted;
+        }
+        if contains(bytes, &utf16le("Workbook")) || contains(bytes, &utf16le("Book")) {
+            return Sniffed::Format(Format::Xls);
+        }
+        return Sniffed::Other;
+    }
+    if looks_like_xml(bytes) && (ext == "xml" || ext.is_empty() || bytes.starts_with(b"<?xml")) {
+        return Sniffed::Format(Format::Xml);
+    }
+    Sniffed::Other
+}
+
+fn looks_like_xml(bytes: &[u8]) -> bool {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return true;
+    }
+    let b = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    b.iter().find(|c| !c.is_ascii_whitespace()) == Some(&b'<')
+}
+
+fn sniff_zip(bytes: &[u8], ext: &str) -> Sniffed {
+    let archive = match zip::ZipArchive::new(Cursor::new(bytes)) {
+        Ok(a) => a,
+        Err(e) => return Sniffed::BrokenZip(e.to_string()),
+    };
+    let has = |n: &str| archive.file_names_raw().any(|x| x.eq_ignore_ascii_case(n.as_bytes()));
+    if has("xl/workbook.bin") {
+        return Sniffed::Format(Format::Xlsb);
+    }
+    if has("xl/workbook.xml") {
+        return Sniffed::Format(if ext == "xlsm" { Format::Xlsm } else { Format::Xlsx });
+    }
+    if has("content.xml") && (has("mimetype") || has("META-INF/manifest.xml")) {
+        // OpenDocument: only spreadsheets are returns.
+        let mime_ok =
+            bytes.get(30..).is_some_and(|b| contains(&b[..b.len().min(120)], b"opendocument.spreadsheet"));
+        if mime_ok || ext == "ods" {
+            return Sniffed::Format(Format::Ods);
+        }
+    }
+    Sniffed::Other
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_and_system_files_are_ignored_by_name() {
+        assert_eq!(ignored_by_name("FRA/~$UNTOC.xlsx").map(|r| r.0), Some(Reason::LockFile));
+        assert_eq!(ignored_by_name(".DS_Store").map(|r| r.0), Some(Reason::SystemFile));
+        assert_eq!(ignored_by_name("a/Thumbs.db").map(|r| r.0), Some(Reason::SystemFile));
+        assert_eq!(ignored_by_name("FRA/UNTOC.xlsx"), None);
+    }
+
+    #[test]
+    fn formats_are_told_by_content() {
+        assert_eq!(sniff(b"", "xlsx"), Sniffed::Empty);
+        assert_eq!(sniff(b"<?xml version=\"1.0\"?><return/>", "txt"), Sniffed::Format(Format::Xml));
+        assert_eq!(sniff(b"  <return/>", "xml"), Sniffed::Format(Format::Xml));
+        assert_eq!(sniff(b"hello", "xlsx"), Sniffed::Other);
+        let mut cfb = CFB_MAGIC.to_vec();
+        cfb.extend(utf16le("EncryptedPackage"));
+        assert_eq!(sniff(&cfb, "xlsx"), Sniffed::Encrypted);
+        let mut xls = CFB_MAGIC.to_vec();
+        xls.extend(utf16le("Workbook"));
+        assert_eq!(sniff(&xls, ""), Sniffed::Format(Format::Xls));
+        assert!(matches!(sniff(b"PK\x03\x04garbage", "xlsx"), Sniffed::BrokenZip(_)));
+    }
+
+    #[test]
+    fn extensions_are_lower_cased() {
+        assert_eq!(extension("a/b/C.XLSX"), "xlsx");
+        assert_eq!(extension("a/.hidden"), "");
+        assert_eq!(extension("noext"), "");
+    }
+}

@@ -1,0 +1,90 @@
+//! `compliance.csv` (State party x required questionnaire) and `followup.csv`
+//! (States with anything to follow up, and whom to contact).
+
+use std::io::{self, Write};
+
+use super::csv::CsvWriter;
+use super::{Output, RunOutput};
+
+/// compliance.csv
+pub struct ComplianceCsv;
+
+/// followup.csv
+pub struct FollowupCsv;
+
+impl Output for ComplianceCsv {
+    fn file_name(&self) -> &'static str {
+        "compliance.csv"
+    }
+
+    fn write(&self, run: &RunOutput<'_>, w: &mut dyn Write) -> io::Result<()> {
+        let mut csv = CsvWriter::new(
+            w,
+            &[
+                "cycle",
+                "iso3",
+                "state",
+                "region",
+                "instrument",
+                "questionnaire",
+                "status",
+                "flags",
+                "required_missing",
+                "submitted",
+                "files",
+            ],
+        )?;
+        for r in run.compliance {
+            csv.row([
+                run.cycle.id.as_str(),
+                &r.iso3,
+                &r.state,
+                r.region,
+                r.instrument.code(),
+                &r.questionnaire,
+                r.status.code(),
+                &r.flags.join(";"),
+                &r.required_missing.join(";"),
+                &r.submitted.map(|d| d.to_string()).unwrap_or_default(),
+                &r.files.join(";"),
+            ])?;
+        }
+        csv.finish()
+    }
+}
+
+impl Output for FollowupCsv {
+    fn file_name(&self) -> &'static str {
+        "followup.csv"
+    }
+
+    fn write(&self, run: &RunOutput<'_>, w: &mut dyn Write) -> io::Result<()> {
+        let mut csv = CsvWriter::new(
+            w,
+            &[
+                "iso3",
+                "state",
+                "region",
+                "findings",
+                "focal_point_name",
+                "focal_point_email",
+                "focal_point_phone",
+                "focal_point_source",
+            ],
+        )?;
+        for r in run.followup {
+            let fp = r.focal_point.as_ref();
+            csv.row([
+                r.iso3.as_str(),
+                &r.state,
+                r.region,
+                &r.findings,
+                fp.map_or("", |f| f.name.as_str()),
+                fp.map_or("", |f| f.email.as_str()),
+                fp.map_or("", |f| f.phone.as_str()),
+                fp.map_or("", |f| f.source.as_str()),
+            ])?;
+        }
+        csv.finish()
+    }
+}

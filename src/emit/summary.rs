@@ -1,0 +1,267 @@
+//! `summary.json`: run totals, reporting rates by instrument and by regional
+//! group, and needs by priority area x region.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::{Output, RunOutput};
+use crate::check::{ComplianceStatus, FLAGS};
+use crate::model::Region;
+use crate::record::Outcome;
+use crate::resolve::Status;
+use crate::schema::PRIORITY_AREAS;
+
+/// summary.json
+pub struct SummaryJson;
+
+/// The region key for parties outside the groups.
+const NO_REGION: &str = "NONE";
+
+#[derive(Serialize, Default)]
+struct Files {
+    total: usize,
+    accepted: usize,
+    superseded: usize,
+    rejected: usize,
+    ignored: usize,
+    by_reason: BTreeMap<&'static str, usize>,
+}
+
+#[derive(Serialize, Default, Clone)]
+struct Rate {
+    required: usize,
+    returned: usize,
+    complete: usize,
+    incomplete: usize,
+    missing: usize,
+    reporting_rate: f64,
+    complete_rate: f64,
+}
+
+impl Rate {
+    fn add(&mut self, status: ComplianceStatus) {
+        self.required += 1;
+        match status {
+            ComplianceStatus::Complete => {
+                self.complete += 1;
+                self.returned += 1;
+            }
+            ComplianceStatus::Incomplete => {
+                self.incomplete += 1;
+                self.returned += 1;
+            }
+            ComplianceStatus::Missing => self.missing += 1,
+        }
+    }
+
+    fn finish(mut self) -> Self {
+        self.reporting_rate = ratio(self.returned, self.required);
+        self.complete_rate = ratio(self.complete, self.required);
+        self
+    }
+}
+
+/// A share rounded to four decimals (0 when there is nothing to share).
+fn ratio(part: usize, whole: usize) -> f64 {
+    if whole == 0 { 0.0 } else { (part as f64 / whole as f64 * 10_000.0).round() / 10_000.0 }
+}
+
+#[derive(Serialize, Default)]
+struct AreaRegion {
+    needs: usize,
+    states: usize,
+}
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    cycle: &'a str,
+    title: &'a str,
+    deadline: String,
+    party_as_of: String,
+    art32_version: &'static str,
+    questionnaires: Vec<QuestionnaireInfo<'a>>,
+    files: Files,
+    returns: Returns,
+    states: States,
+    compliance: ComplianceTotals,
+    reporting_by_questionnaire: BTreeMap<&'a str, Rate>,
+    reporting_by_region: BTreeMap<&'static str, Rate>,
+    needs: NeedTotals,
+}
+
+#[derive(Serialize)]
+struct QuestionnaireInfo<'a> {
+    id: &'a str,
+    instrument: &'static str,
+    version: u32,
+    questions: usize,
+}
+
+#[derive(Serialize, Default)]
+struct Returns {
+    accepted: usize,
+    accepted_bound: usize,
+    accepted_not_bound: usize,
+    superseded: usize,
+}
+
+#[derive(Serialize, Default)]
+struct States {
+    in_register: usize,
+    bound: usize,
+    with_accepted_returns: usize,
+    to_follow_up: usize,
+}
+
+#[derive(Serialize, Default)]
+struct ComplianceTotals {
+    rows: usize,
+    complete: usize,
+    incomplete: usize,
+    missing: usize,
+    flags: BTreeMap<&'static str, usize>,
+}
+
+#[derive(Serialize, Default)]
+struct NeedTotals {
+    needs: usize,
+    need_type_rows: usize,
+    states: usize,
+    by_priority_area: BTreeMap<&'static str, usize>,
+    by_assistance_type: BTreeMap<String, usize>,
+    by_priority_area_and_region: BTreeMap<&'static str, BTreeMap<&'static str, AreaRegion>>,
+}
+
+impl Output for SummaryJson {
+    fn file_name(&self) -> &'static str {
+        "summary.json"
+    }
+
+    fn write(&self, run: &RunOutput<'_>, w: &mut dyn Write) -> io::Result<()> {
+        let mut files = Files { total: run.records.len(), ..Files::default() };
+        let mut returns = Returns::default();
+        let mut reporting_states = BTreeSet::new();
+        for (i, r) in run.records.iter().enumerate() {
+            match (&run.resolution.status[i], &r.outcome) {
+                (_, Outcome::Ignored { reason, .. }) => {
+                    files.ignored += 1;
+                    *files.by_reason.entry(reason.code()).or_default() += 1;
+                }
+                (_, Outcome::Rejected(rej)) => {
+                    files.rejected += 1;
+                    *files.by_reason.entry(rej.reason.code()).or_default() += 1;
+                }
+                (Status::Superseded { reason, .. }, _) => {
+                    files.superseded += 1;
+                    returns.superseded += 1;
+                    *files.by_reason.entry(reason.code()).or_default() += 1;
+                }
+                (_, Outcome::Return(ret)) => {
+                    files.accepted += 1;
+                    returns.accepted += 1;
+                    if ret.bound {
+                        returns.accepted_bound += 1;
+                    } else {
+                        returns.accepted_not_bound += 1;
+                    }
+                    reporting_states.insert(ret.iso3.as_str());
+                }
+            }
+        }
+
+        let mut compliance = ComplianceTotals { rows: run.compliance.len(), ..Default::default() };
+        for f in FLAGS {
+            compliance.flags.insert(f, 0);
+        }
+        let mut by_q: BTreeMap<&str, Rate> = BTreeMap::new();
+        let mut by_region: BTreeMap<&'static str, Rate> = BTreeMap::new();
+        for r in Region::ALL {
+            by_region.insert(r.code(), Rate::default());
+        }
+        let mut bound_states = BTreeSet::new();
+        for row in run.compliance {
+            match row.status {
+                ComplianceStatus::Complete => compliance.complete += 1,
+                ComplianceStatus::Incomplete => compliance.incomplete += 1,
+                ComplianceStatus::Missing => compliance.missing += 1,
+            }
+            for f in &row.flags {
+                *compliance.flags.entry(f).or_default() += 1;
+            }
+            by_q.entry(row.questionnaire.as_str()).or_default().add(row.status);
+            by_region
+                .entry(if row.region.is_empty() { NO_REGION } else { row.region })
+                .or_default()
+                .add(row.status);
+            bound_states.insert(row.iso3.as_str());
+        }
+
+        let mut needs = NeedTotals::default();
+        let mut need_states = BTreeSet::new();
+        let mut area_states: BTreeMap<(&str, &str), BTreeSet<&str>> = BTreeMap::new();
+        for area in PRIORITY_AREAS {
+            needs.by_priority_area.insert(area, 0);
+            let per_region = needs.by_priority_area_and_region.entry(area).or_default();
+            for r in Region::ALL {
+                per_region.insert(r.code(), AreaRegion::default());
+            }
+        }
+        for n in run.needs {
+            needs.needs += 1;
+            needs.need_type_rows += n.assistance_types.len().max(1);
+            need_states.insert(n.iso3.as_str());
+            let area = PRIORITY_AREAS.iter().find(|a| **a == n.priority_area).copied().unwrap_or("other");
+            let region = if n.region.is_empty() { NO_REGION } else { n.region };
+            *needs.by_priority_area.entry(area).or_default() += 1;
+            needs.by_priority_area_and_region.entry(area).or_default().entry(region).or_default().needs += 1;
+            area_states.entry((area, region)).or_default().insert(&n.iso3);
+            for t in &n.assistance_types {
+                *needs.by_assistance_type.entry(t.clone()).or_default() += 1;
+            }
+        }
+        for ((area, region), states) in area_states {
+            if let Some(cell) =
+                needs.by_priority_area_and_region.get_mut(area).and_then(|m| m.get_mut(region))
+            {
+                cell.states = states.len();
+            }
+        }
+        needs.states = need_states.len();
+
+        let summary = Summary {
+            cycle: &run.cycle.id,
+            title: &run.cycle.title,
+            deadline: run.cycle.deadline.to_string(),
+            party_as_of: run.cycle.party_as_of.to_string(),
+            art32_version: env!("CARGO_PKG_VERSION"),
+            questionnaires: run
+                .cycle
+                .questionnaires
+                .iter()
+                .filter_map(|id| run.schemas.questionnaire(id))
+                .map(|q| QuestionnaireInfo {
+                    id: &q.id,
+                    instrument: q.instrument.code(),
+                    version: q.version,
+                    questions: q.questions.len(),
+                })
+                .collect(),
+            files,
+            returns,
+            states: States {
+                in_register: run.register.parties.len(),
+                bound: bound_states.len(),
+                with_accepted_returns: reporting_states.len(),
+                to_follow_up: run.followup.len(),
+            },
+            compliance,
+            reporting_by_questionnaire: by_q.into_iter().map(|(k, v)| (k, v.finish())).collect(),
+            reporting_by_region: by_region.into_iter().map(|(k, v)| (k, v.finish())).collect(),
+            needs,
+        };
+        serde_json::to_writer_pretty(&mut *w, &summary)?;
+        w.write_all(b"\n")
+    }
+}

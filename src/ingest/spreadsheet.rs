@@ -1,0 +1,389 @@
+//! Spreadsheet returns (`.xlsx`, `.xlsm`, `.xlsb`, `.xls`, `.ods`, SPEC 4).
+//!
+//! Cells are read sparsely: xlsx and xlsb through calamine's cell readers, so a
+//! sheet with one cell in A1 and one in XFD1048576 costs two cells, not a
+//! 17-billion-cell grid; xls and ods through calamine's ranges. Every sheet is
+//! bounded by [`Limits`]. Then each row is looked at once: a cover key in
+//! column A, a header row of column keys, or an answer row under a header.
+
+use std::collections::BTreeMap;
+use std::io::Cursor;
+use std::sync::LazyLock;
+
+use calamine::{Data, DataRef, ExcelDateTime, Ods, Reader, SheetType, Xls, Xlsb, Xlsx};
+use regex::Regex;
+
+use crate::discover::Limits;
+use crate::model::{
+    ColumnKey, Date, Format, Problem, RawAnswer, RawField, RawReturn, RawValue, Reason, Rejection,
+};
+use crate::normalize::fold::fold;
+use crate::provenance::SourceRef;
+use crate::schema::{Vocabulary, literal_regex};
+
+/// A question id as typed in an id cell (case is forgiven here; validate
+/// matches it to the questionnaire).
+static ID_CELL: LazyLock<Regex> = LazyLock::new(|| literal_regex(r"^[A-Za-z]+(\.[0-9A-Za-z]+)+$"));
+
+/// One sparse cell: zero-based row, column, value.
+type Cell = (u32, u32, RawValue);
+
+/// Reads a workbook into a raw return.
+pub fn read(
+    bytes: &[u8],
+    format: Format,
+    vocab: &Vocabulary,
+    limits: &Limits,
+) -> Result<RawReturn, Rejection> {
+    let mut reader = ReturnBuilder::new(vocab);
+    let cursor = Cursor::new(bytes);
+    match format {
+        Format::Xlsx | Format::Xlsm => {
+            let mut wb = Xlsx::new(cursor).map_err(|e| open_error(format, &e.to_string()))?;
+            for name in worksheet_names(wb.sheets_metadata()) {
+                let mut cells = SheetCells::new(&name, limits);
+                let mut rdr =
+                    wb.worksheet_cells_reader(&name).map_err(|e| sheet_error(&name, &e.to_string()))?;
+                while let Some(cell) = rdr.next_cell().map_err(|e| sheet_error(&name, &e.to_string()))? {
+                    let (row, col) = cell.get_position();
+                    cells.push(row, col, from_ref(cell.get_value()))?;
+                }
+                drop(rdr);
+                reader.sheet(&name, cells.finish());
+            }
+        }
+        Format::Xlsb => {
+            let mut wb = Xlsb::new(cursor).map_err(|e| open_error(format, &e.to_string()))?;
+            for name in worksheet_names(wb.sheets_metadata()) {
+                let mut cells = SheetCells::new(&name, limits);
+                let mut rdr =
+                    wb.worksheet_cells_reader(&name).map_err(|e| sheet_error(&name, &e.to_string()))?;
+                while let Some(cell) = rdr.next_cell().map_err(|e| sheet_error(&name, &e.to_string()))? {
+                    let (row, col) = cell.get_position();
+                    cells.push(row, col, from_ref(cell.get_value()))?;
+                }
+                drop(rdr);
+                reader.sheet(&name, cells.finish());
+            }
+        }
+        Format::Xls => {
+            let mut wb = Xls::new(cursor).map_err(|e| open_error(format, &e.to_string()))?;
+            let names = worksheet_names(wb.sheets_metadata());
+            read_ranges(&mut wb, names, limits, &mut reader)?;
+        }
+        Format::Ods => {
+            let mut wb = Ods::new(cursor).map_err(|e| open_error(format, &e.to_string()))?;
+            let names = worksheet_names(wb.sheets_metadata());
+            read_ranges(&mut wb, names, limits, &mut reader)?;
+        }
+        Format::Xml | Format::Unknown => {
+            return Err(Rejection::new(Reason::Corrupt, "not a spreadsheet"));
+        }
+    }
+    reader.finish()
+}
+
+fn read_ranges<'b, R: Reader<Cursor<&'b [u8]>>>(
+    wb: &mut R,
+    names: Vec<String>,
+    limits: &Limits,
+    reader: &mut ReturnBuilder<'_>,
+) -> Result<(), Rejection>
+where
+    R::Error: std::fmt::Display,
+{
+    for name in names {
+        let range = wb.worksheet_range(&name).map_err(|e| sheet_error(&name, &e.to_string()))?;
+        let (r0, c0) = range.start().unwrap_or((0, 0));
+        let mut cells = SheetCells::new(&name, limits);
+        for (r, c, v) in range.used_cells() {
+            let (Ok(r), Ok(c)) = (u32::try_from(r), u32::try_from(c)) else { continue };
+            cells.push(r0.saturating_add(r), c0.saturating_add(c), from_data(v))?;
+        }
+        reader.sheet(&name, cells.finish());
+    }
+    Ok(())
+}
+
+fn worksheet_names(sheets: &[calamine::Sheet]) -> Vec<String> {
+    sheets.iter().filter(|s| s.typ == SheetType::WorkSheet).map(|s| s.name.clone()).collect()
+}
+
+fn open_error(format: Format, e: &str) -> Rejection {
+    if e.to_ascii_lowercase().contains("password") {
+        return Rejection::new(
+            Reason::Encrypted,
+            "the workbook is password-protected: ask the State to send it without a password",
+        );
+    }
+    Rejection::new(Reason::Corrupt, format!("not a readable {} workbook: {e}", format.code()))
+}
+
+fn sheet_error(sheet: &str, e: &str) -> Rejection {
+    Rejection::new(Reason::Corrupt, format!("sheet {sheet:?} cannot be read: {e}"))
+}
+
+/// The cells of one sheet, bounded by the limits.
+struct SheetCells<'a> {
+    name: &'a str,
+    cells: Vec<Cell>,
+    limits: &'a Limits,
+}
+
+impl<'a> SheetCells<'a> {
+    fn new(name: &'a str, limits: &'a Limits) -> Self {
+        SheetCells { name, cells: Vec::new(), limits }
+    }
+
+    fn push(&mut self, row: u32, col: u32, value: RawValue) -> Result<(), Rejection> {
+        if value == RawValue::Empty {
+            return Ok(());
+        }
+        if row >= self.limits.max_rows_per_sheet {
+            return Err(Rejection::new(
+                Reason::TooManyCells,
+                format!(
+                    "sheet {:?} has a cell at {}, beyond the limit of {} rows",
+                    self.name,
+                    SourceRef::cell(self.name, row, col),
+                    self.limits.max_rows_per_sheet
+                ),
+            ));
+        }
+        if self.cells.len() as u64 >= self.limits.max_cells_per_sheet {
+            return Err(Rejection::new(
+                Reason::TooManyCells,
+                format!("sheet {:?} has more than {} cells", self.name, self.limits.max_cells_per_sheet),
+            ));
+        }
+        self.cells.push((row, col, value));
+        Ok(())
+    }
+
+    fn finish(mut self) -> Vec<Cell> {
+        self.cells.sort_by_key(|c| (c.0, c.1));
+        self.cells
+    }
+}
+
+fn from_datetime(dt: &ExcelDateTime) -> RawValue {
+    let serial = dt.as_f64();
+    if dt.is_datetime() && serial >= 1.0 && serial.is_finite() {
+        let (y, m, d, ..) = dt.to_ymd_hms_milli();
+        match Date::new(i32::from(y), u32::from(m), u32::from(d)) {
+            Some(date) => RawValue::Date(date),
+            None => RawValue::Float(serial),
+        }
+    } else {
+        RawValue::Float(serial)
+    }
+}
+
+fn from_iso(s: &str) -> RawValue {
+    match s.get(..10).and_then(Date::parse_iso) {
+        Some(d) if s.len() == 10 || s.as_bytes().get(10) == Some(&b'T') => RawValue::Date(d),
+        _ => RawValue::Text(s.to_owned()),
+    }
+}
+
+fn from_ref(v: &DataRef<'_>) -> RawValue {
+    match v {
+        DataRef::Int(i) => RawValue::Int(*i),
+        DataRef::Float(f) => RawValue::Float(*f),
+        DataRef::String(s) => RawValue::Text(s.clone()),
+        DataRef::SharedString(s) => RawValue::Text((*s).to_owned()),
+        DataRef::Bool(b) => RawValue::Bool(*b),
+        DataRef::DateTime(dt) => from_datetime(dt),
+        DataRef::DateTimeIso(s) => from_iso(s),
+        DataRef::DurationIso(s) => RawValue::Text(s.clone()),
+        DataRef::Error(e) => RawValue::Error(e.to_string()),
+        DataRef::Empty => RawValue::Empty,
+    }
+}
+
+fn from_data(v: &Data) -> RawValue {
+    match v {
+        Data::Int(i) => RawValue::Int(*i),
+        Data::Float(f) => RawValue::Float(*f),
+        Data::String(s) => RawValue::Text(s.clone()),
+        Data::Bool(b) => RawValue::Bool(*b),
+        Data::DateTime(dt) => from_datetime(dt),
+        Data::DateTimeIso(s) => from_iso(s),
+        Data::DurationIso(s) => RawValue::Text(s.clone()),
+        Data::Error(e) => RawValue::Error(e.to_string()),
+        Data::Empty => RawValue::Empty,
+    }
+}
+
+/// Where the columns of the current answer table are.
+#[derive(Debug, Clone)]
+struct Header {
+    columns: BTreeMap<ColumnKey, u32>,
+    marks: Vec<(String, u32)>,
+}
+
+/// Turns sheets of cells into a raw return.
+struct ReturnBuilder<'v> {
+    vocab: &'v Vocabulary,
+    out: RawReturn,
+    saw_header: bool,
+}
+
+impl<'v> ReturnBuilder<'v> {
+    fn new(vocab: &'v Vocabulary) -> Self {
+        ReturnBuilder { vocab, out: RawReturn::default(), saw_header: false }
+    }
+
+    fn sheet(&mut self, sheet: &str, cells: Vec<Cell>) {
+        let mut header: Option<Header> = None;
+        let mut start = 0;
+        while start < cells.len() {
+            let row = cells[start].0;
+            let end = cells[start..].iter().position(|c| c.0 != row).map_or(cells.len(), |n| start + n);
+            self.row(sheet, row, &cells[start..end], &mut header);
+            start = end;
+        }
+    }
+
+    fn row(&mut self, sheet: &str, row: u32, cells: &[Cell], header: &mut Option<Header>) {
+        let at = |col: u32| cells.iter().find(|c| c.1 == col).map(|c| &c.2);
+        let text_at = |col: u32| match at(col) {
+            Some(RawValue::Text(t)) => Some(t.as_str()),
+            _ => None,
+        };
+
+        // A cover key in column A; its value in column C.
+        if let Some(key) = text_at(0).and_then(|t| self.vocab.cover_key(t)) {
+            let value = at(2).cloned().unwrap_or(RawValue::Empty);
+            self.out.cover.push((key, RawField { value, source: SourceRef::cell(sheet, row, 2) }));
+            return;
+        }
+
+        // A header row: holds the column keys `id` and `answer`.
+        if let Some(h) = self.header_row(sheet, row, cells) {
+            *header = Some(h);
+            self.saw_header = true;
+            return;
+        }
+
+        // An answer row under a header.
+        let Some(h) = header.as_ref() else { return };
+        let Some(&id_col) = h.columns.get(&ColumnKey::Id) else { return };
+        let Some(id) = text_at(id_col).map(str::trim).filter(|t| ID_CELL.is_match(t)) else { return };
+        let field = |key: ColumnKey| {
+            h.columns.get(&key).map(|&col| RawField {
+                value: at(col).cloned().unwrap_or(RawValue::Empty),
+                source: SourceRef::cell(sheet, row, col),
+            })
+        };
+        let answer = field(ColumnKey::Answer)
+            .unwrap_or(RawField { value: RawValue::Empty, source: SourceRef::cell(sheet, row, id_col) });
+        let assistance = field(ColumnKey::Assistance).filter(|f| !f.value.is_blank()).into_iter().collect();
+        let comment = field(ColumnKey::Comment).filter(|f| !f.value.is_blank());
+        let marks = h
+            .marks
+            .iter()
+            .filter_map(|(code, col)| {
+                let value = at(*col)?;
+                (!value.is_blank()).then(|| {
+                    (
+                        code.clone(),
+                        RawField { value: value.clone(), source: SourceRef::cell(sheet, row, *col) },
+                    )
+                })
+            })
+            .collect();
+        self.out.answers.push(RawAnswer {
+            question: id.to_owned(),
+            id_source: SourceRef::cell(sheet, row, id_col),
+            answer,
+            assistance,
+            marks,
+            comment,
+        });
+    }
+
+    /// Recognises a header row; reports one that names `id` without `answer`.
+    fn header_row(&mut self, sheet: &str, row: u32, cells: &[Cell]) -> Option<Header> {
+        let mut columns: BTreeMap<ColumnKey, u32> = BTreeMap::new();
+        let mut marks = Vec::new();
+        let mut others = Vec::new();
+        for (_, col, value) in cells {
+            let RawValue::Text(t) = value else { continue };
+            if let Some(code) = checkbox_code(t, self.vocab) {
+                marks.push((code, *col));
+            } else if let Some(key) = self.vocab.column_key(t) {
+                if let Some(first) = columns.get(&key) {
+                    self.out.problems.push(Problem::warning(
+                        "duplicate-column",
+                        SourceRef::cell(sheet, row, *col),
+                        format!(
+                            "a second {:?} column; the one in {} is read",
+                            key.code(),
+                            SourceRef::cell(sheet, row, *first)
+                        ),
+                    ));
+                } else {
+                    columns.insert(key, *col);
+                }
+            } else if !t.trim().is_empty() {
+                others.push(t.trim().to_owned());
+            }
+        }
+        let has_id = columns.contains_key(&ColumnKey::Id);
+        let has_answer = columns.contains_key(&ColumnKey::Answer) || !marks.is_empty();
+        if has_id && columns.contains_key(&ColumnKey::Answer) {
+            return Some(Header { columns, marks });
+        }
+        if has_id && has_answer && !marks.is_empty() {
+            return Some(Header { columns, marks });
+        }
+        // `id` plus other header-like cells, but no `answer`: a damaged header.
+        if has_id && (columns.len() > 1 || !others.is_empty()) {
+            let id_col = columns.get(&ColumnKey::Id).copied().unwrap_or(0);
+            self.out.problems.push(Problem::error(
+                "header-incomplete",
+                SourceRef::cell(sheet, row, id_col),
+                format!(
+                    "header \"answer\" not found in this header row{}; the rows below it are not read",
+                    if others.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; found {}", quoted_list(&others))
+                    }
+                ),
+            ));
+            return None;
+        }
+        None
+    }
+
+    fn finish(self) -> Result<RawReturn, Rejection> {
+        if self.out.cover.is_empty() && self.out.answers.is_empty() {
+            let msg = if self.saw_header {
+                "an answer table without a cover and without answer rows"
+            } else {
+                "no cover keys (questionnaire, state...) in column A and no answer table with \"id\" and \"answer\" headers"
+            };
+            return Err(Rejection::new(Reason::NotAReturn, msg));
+        }
+        Ok(self.out)
+    }
+}
+
+fn quoted_list(items: &[String]) -> String {
+    items.iter().take(5).map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", ")
+}
+
+/// `assistance:CODE` (or `assistance: label`) header cells name a checkbox column.
+fn checkbox_code(text: &str, vocab: &Vocabulary) -> Option<String> {
+    let (head, tail) = text.split_once(':')?;
+    if vocab.column_key(head) != Some(ColumnKey::Assistance) {
+        return None;
+    }
+    let tail = tail.trim();
+    if vocab.assistance.contains(tail) {
+        return Some(tail.to_owned());
+    }
+    vocab.assistance.lookup_folded(&fold(tail), None).map(str::to_owned)
+}

@@ -1,0 +1,26 @@
+//! art32: batch processing of the returns of States parties to the United
+//! Nations Convention against Transnational Organized Crime and its Protocols
+//! under article 32(5).
+//!
+//! One module per stage of the pipeline (see [`pipeline`]):
+//! [`discover`] -> [`ingest`] -> [`bind`] -> [`normalize`] -> [`validate`] ->
+//! [`resolve`] -> [`derive`] -> [`check`] -> [`emit`].
+#![deny(missing_docs)]
+
+pub mod bind;
+pub mod check;
+pub mod cli;
+pub mod cycle;
+pub mod derive;
+pub mod diagnose;
+pub mod discover;
+pub mod emit;
+pub mod ingest;
+pub mod model;
+pub mod normalize;
+pub mod pipeline;
+pub mod provenance;
+pub mod record;
+pub mod resolve;
+pub mod schema;
+pub mod validate;

@@ -1,0 +1,389 @@
+//! Normalize: raw answers in, typed answers out (SPEC 2, "normalize").
+//!
+//! Pure functions: answer tokens in six languages, numbers, dates, choices,
+//! assistance lists and checkbox marks. A value that cannot be read becomes
+//! [`Typed::Invalid`] with the reason; it is never guessed.
+
+pub mod fold;
+pub mod scalar;
+
+use crate::model::{Lang, Problem, RawAnswer, RawField, RawValue, Token};
+use crate::provenance::SourceRef;
+use crate::schema::{ASSISTANCE_TYPES, Kind, Question, Vocabulary};
+use fold::fold;
+
+/// A typed value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// yes / no / partial / not-applicable.
+    Token(Token),
+    /// A number.
+    Number(f64),
+    /// A date.
+    Date(crate::model::Date),
+    /// Free text.
+    Text(String),
+    /// One choice code.
+    Choice(String),
+    /// Several choice codes.
+    MultiChoice(Vec<String>),
+}
+
+impl Value {
+    /// The value as written in answers.csv.
+    pub fn render(&self) -> String {
+        match self {
+            Value::Token(t) => t.code().to_owned(),
+            Value::Number(x) => scalar::format_number(*x),
+            Value::Date(d) => d.to_string(),
+            Value::Text(t) => t.clone(),
+            Value::Choice(c) => c.clone(),
+            Value::MultiChoice(cs) => cs.join(";"),
+        }
+    }
+}
+
+/// The outcome of reading one answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Typed {
+    /// Nothing given.
+    Blank,
+    /// A valid value.
+    Value(Value),
+    /// Something that is not an answer to the question, and why.
+    Invalid(String),
+}
+
+/// A typed answer with everything derive and emit need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypedAnswer {
+    /// The question id as written.
+    pub question: String,
+    /// The answer.
+    pub typed: Typed,
+    /// The raw answer as the file holds it.
+    pub raw: String,
+    /// Where the answer is.
+    pub source: SourceRef,
+    /// Assistance type codes (need questions), in SPEC order.
+    pub assistance: Vec<String>,
+    /// Where the assistance types were read (the list cell or the first mark).
+    pub assistance_source: Option<SourceRef>,
+    /// The comment, trimmed.
+    pub comment: Option<String>,
+    /// Warnings met on the way (unknown assistance types, odd marks...).
+    pub problems: Vec<Problem>,
+}
+
+/// A raw answer matched to its question (by index into the questionnaire).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Normalized {
+    /// Index of the question in the questionnaire, `None` for an unknown id.
+    pub question: Option<usize>,
+    /// The typed answer (for an unknown id: blank, with the raw text kept).
+    pub answer: TypedAnswer,
+}
+
+/// Normalizes every answer row of a return against its questionnaire.
+pub fn return_answers(
+    raw: &[RawAnswer],
+    questionnaire: &crate::schema::Questionnaire,
+    vocab: &Vocabulary,
+    lang: Option<Lang>,
+) -> Vec<Normalized> {
+    raw.iter()
+        .map(|r| match questionnaire.question(&r.question) {
+            Some((i, q)) => {
+                let mut answer = answer(r, q, vocab, lang);
+                answer.question = q.id.clone();
+                Normalized { question: Some(i), answer }
+            }
+            None => Normalized {
+                question: None,
+                answer: TypedAnswer {
+                    question: r.question.clone(),
+                    typed: Typed::Blank,
+                    raw: r.answer.value.to_string(),
+                    source: r.answer.source.clone(),
+                    assistance: Vec::new(),
+                    assistance_source: None,
+                    comment: r
+                        .comment
+                        .as_ref()
+                        .map(|c| c.value.to_string().trim().to_owned())
+                        .filter(|c| !c.is_empty()),
+                    problems: Vec::new(),
+                },
+            },
+        })
+        .collect()
+}
+
+/// Reads one raw answer as an answer to `question`.
+pub fn answer(raw: &RawAnswer, question: &Question, vocab: &Vocabulary, lang: Option<Lang>) -> TypedAnswer {
+    let mut problems = Vec::new();
+    let typed = typed_value(&raw.answer, question, vocab, lang);
+    let mut assistance = Vec::new();
+    let mut assistance_source = None;
+    if question.kind == Kind::Need {
+        for field in &raw.assistance {
+            assistance_source.get_or_insert_with(|| field.source.clone());
+            let (codes, unknown) = assistance_list(&field.value, vocab, lang);
+            assistance.extend(codes);
+            for u in unknown {
+                problems.push(Problem::warning(
+                    "unknown-assistance",
+                    field.source.clone(),
+                    format!("{u:?} is not an assistance type; it is left out"),
+                ));
+            }
+        }
+        for (code, field) in &raw.marks {
+            match mark(&field.value, vocab) {
+                Mark::Checked => {
+                    assistance_source.get_or_insert_with(|| field.source.clone());
+                    assistance.push(code.clone());
+                }
+                Mark::Unchecked => {}
+                Mark::Unclear(text) => {
+                    assistance_source.get_or_insert_with(|| field.source.clone());
+                    assistance.push(code.clone());
+                    problems.push(Problem::warning(
+                        "unclear-mark",
+                        field.source.clone(),
+                        format!("{text:?} in the {code} column is read as a mark (requested)"),
+                    ));
+                }
+            }
+        }
+        assistance.sort_by_key(|c| ASSISTANCE_TYPES.iter().position(|t| t == c).unwrap_or(usize::MAX));
+        assistance.dedup();
+        match &typed {
+            Typed::Value(Value::Token(Token::Yes)) => {}
+            _ if assistance.is_empty() => {}
+            Typed::Value(Value::Token(t)) => problems.push(Problem::warning(
+                "inconsistent-need",
+                raw.answer.source.clone(),
+                format!("assistance types are given but the answer is {:?}: no need is recorded", t.code()),
+            )),
+            _ => problems.push(Problem::warning(
+                "inconsistent-need",
+                raw.answer.source.clone(),
+                "assistance types are given but the answer is not yes: no need is recorded",
+            )),
+        }
+    } else {
+        for field in raw.assistance.iter().chain(raw.marks.iter().map(|(_, f)| f)) {
+            problems.push(Problem::warning(
+                "wrong-column",
+                field.source.clone(),
+                format!("{} is not a need question: the assistance given here is not read", question.id),
+            ));
+        }
+    }
+    TypedAnswer {
+        question: raw.question.clone(),
+        typed,
+        raw: raw.answer.value.to_string(),
+        source: raw.answer.source.clone(),
+        assistance,
+        assistance_source,
+        comment: raw
+            .comment
+            .as_ref()
+            .map(|c| c.value.to_string().trim().to_owned())
+            .filter(|c| !c.is_empty()),
+        problems,
+    }
+}
+
+fn typed_value(field: &RawField, question: &Question, vocab: &Vocabulary, lang: Option<Lang>) -> Typed {
+    let value = &field.value;
+    if value.is_blank() {
+        return Typed::Blank;
+    }
+    if let RawValue::Error(e) = value {
+        return Typed::Invalid(format!("the cell holds the error {e}"));
+    }
+    if let RawValue::Text(t) = value
+        && fold(t).is_empty()
+    {
+        return Typed::Blank;
+    }
+    let not_an_answer = |what: &str| {
+        let wrong_column = match value {
+            RawValue::Text(t) => vocab.assistance.lookup(t, lang).is_some(),
+            _ => false,
+        };
+        if wrong_column {
+            Typed::Invalid(format!(
+                "{:?} is an assistance type, not an answer to {} ({}): did it belong in the assistance column?",
+                value.to_string(),
+                question.id,
+                what
+            ))
+        } else {
+            Typed::Invalid(format!("{:?} is not an answer to {} ({})", value.to_string(), question.id, what))
+        }
+    };
+    match question.kind {
+        Kind::YesNo | Kind::YesNoPartial | Kind::Need => {
+            let token = match value {
+                RawValue::Bool(true) => Some(Token::Yes),
+                RawValue::Bool(false) => Some(Token::No),
+                RawValue::Text(t) => vocab.token(t, lang),
+                _ => None,
+            };
+            match token {
+                Some(Token::Partial) if question.kind != Kind::YesNoPartial => {
+                    not_an_answer(question.kind.code())
+                }
+                Some(t) => Typed::Value(Value::Token(t)),
+                None => not_an_answer(question.kind.code()),
+            }
+        }
+        Kind::Text => Typed::Value(Value::Text(value.to_string().trim().to_owned())),
+        Kind::Number => match scalar::number(value, lang) {
+            Ok(x) => Typed::Value(Value::Number(x)),
+            Err(e) => Typed::Invalid(format!("{e}: not an answer to {} (number)", question.id)),
+        },
+        Kind::Date => match scalar::date(value) {
+            Ok(d) => Typed::Value(Value::Date(d)),
+            Err(e) => Typed::Invalid(format!("{e}: not an answer to {} (date)", question.id)),
+        },
+        Kind::Choice => match choice(&value.to_string(), question, vocab, lang) {
+            Some(c) => Typed::Value(Value::Choice(c)),
+            None => Typed::Invalid(format!(
+                "{:?} is not one of the choices of {} ({})",
+                value.to_string(),
+                question.id,
+                question.choices.join(", ")
+            )),
+        },
+        Kind::MultiChoice => {
+            let text = value.to_string();
+            if let Some(c) = choice(&text, question, vocab, lang) {
+                return Typed::Value(Value::MultiChoice(vec![c]));
+            }
+            let mut codes = Vec::new();
+            for part in split_list(&text, |p| choice(p, question, vocab, lang).is_some()) {
+                match choice(part, question, vocab, lang) {
+                    Some(c) => codes.push(c),
+                    None => {
+                        return Typed::Invalid(format!(
+                            "{part:?} is not one of the choices of {} ({})",
+                            question.id,
+                            question.choices.join(", ")
+                        ));
+                    }
+                }
+            }
+            codes.sort_by_key(|c| question.choices.iter().position(|q| q == c));
+            codes.dedup();
+            if codes.is_empty() { Typed::Blank } else { Typed::Value(Value::MultiChoice(codes)) }
+        }
+    }
+}
+
+fn choice(text: &str, question: &Question, vocab: &Vocabulary, lang: Option<Lang>) -> Option<String> {
+    let folded = fold(text);
+    if let Some(c) = question.choices.iter().find(|c| fold(c) == folded) {
+        return Some(c.clone());
+    }
+    vocab
+        .choice
+        .lookup_folded(&folded, lang)
+        .filter(|c| question.choices.iter().any(|q| q == c))
+        .map(str::to_owned)
+}
+
+/// Splits a list on `;` and line breaks, then on `,` those parts that are not
+/// themselves an entry (`known`), so that a label holding a comma survives.
+pub fn split_list(text: &str, known: impl Fn(&str) -> bool) -> Vec<&str> {
+    let mut out = Vec::new();
+    for part in text.split([';', '\n', '\r', '；', '؛']) {
+        let part = part.trim();
+        if fold(part).is_empty() {
+            continue;
+        }
+        if known(part) {
+            out.push(part);
+            continue;
+        }
+        out.extend(part.split([',', '，', '、', '،']).map(str::trim).filter(|p| !fold(p).is_empty()));
+    }
+    out
+}
+
+/// Assistance types named in a list cell: known codes, and the unknown parts.
+pub fn assistance_list(
+    value: &RawValue,
+    vocab: &Vocabulary,
+    lang: Option<Lang>,
+) -> (Vec<String>, Vec<String>) {
+    let text = value.to_string();
+    if let Some(code) = vocab.assistance.lookup(&text, lang) {
+        return (vec![code.to_owned()], Vec::new());
+    }
+    let mut codes = Vec::new();
+    let mut unknown = Vec::new();
+    for part in split_list(&text, |p| vocab.assistance.lookup(p, lang).is_some()) {
+        match vocab.assistance.lookup(part, lang) {
+            Some(code) => codes.push(code.to_owned()),
+            None => unknown.push(part.to_owned()),
+        }
+    }
+    (codes, unknown)
+}
+
+/// What a checkbox cell says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mark {
+    /// Requested.
+    Checked,
+    /// Explicitly not requested (`FALSE`, `0`, a no token) or blank.
+    Unchecked,
+    /// Some other text, read as a mark.
+    Unclear(String),
+}
+
+/// Reads a checkbox cell.
+pub fn mark(value: &RawValue, vocab: &Vocabulary) -> Mark {
+    match value {
+        RawValue::Empty => Mark::Unchecked,
+        RawValue::Bool(b) => {
+            if *b {
+                Mark::Checked
+            } else {
+                Mark::Unchecked
+            }
+        }
+        RawValue::Int(i) => {
+            if *i != 0 {
+                Mark::Checked
+            } else {
+                Mark::Unchecked
+            }
+        }
+        RawValue::Float(f) => {
+            if *f != 0.0 {
+                Mark::Checked
+            } else {
+                Mark::Unchecked
+            }
+        }
+        RawValue::Text(t) => {
+            let folded = fold(t);
+            if folded.is_empty() || folded == "0" || folded == "false" {
+                Mark::Unchecked
+            } else if vocab.is_mark(&folded) {
+                Mark::Checked
+            } else if matches!(vocab.answer.lookup_folded(&folded, None), Some("no" | "not-applicable")) {
+                Mark::Unchecked
+            } else {
+                Mark::Unclear(t.trim().to_owned())
+            }
+        }
+        RawValue::Date(_) | RawValue::Error(_) => Mark::Unclear(value.to_string()),
+    }
+}

@@ -1,0 +1,279 @@
+//! The only module that knows the order of the stages (SPEC 2):
+//!
+//! discover -> ingest -> bind -> normalize -> validate -> resolve -> derive -> check -> emit
+//!
+//! The per-file stages run in parallel (rayon), one file in memory per worker;
+//! what comes back is a small [`FileRecord`]. The whole-cycle stages then run
+//! on records sorted by path, so the outputs never depend on the thread count
+//! or on the order files were found in.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::bind::{BindContext, bind};
+use crate::check::{ComplianceRow, ComplianceStatus, FollowupRow, check};
+use crate::cycle::{Cycle, CycleError, Register, load_focal_points};
+use crate::derive::{Need, derive};
+use crate::discover::{self, Candidate, Limits, Verdict};
+use crate::emit::{self, EmitError, RunOutput};
+use crate::ingest::ingest;
+use crate::model::{Date, Format, Reason, Rejection};
+use crate::normalize;
+use crate::record::{FileRecord, Outcome, ReturnRecord};
+use crate::resolve::{Resolution, Status, resolve};
+use crate::schema::{SchemaErrors, Schemas};
+use crate::validate::validate;
+
+/// A validated `art32 run` configuration.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    /// The cycle folder.
+    pub cycle_dir: PathBuf,
+    /// The output folder.
+    pub out: PathBuf,
+    /// Worker threads (`None`: one per core).
+    pub threads: Option<usize>,
+    /// Input limits.
+    pub limits: Limits,
+}
+
+/// Why a run could not do its job (exit status 2).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// cycle.toml, parties.csv or focal-points.csv.
+    #[error("{0}")]
+    Cycle(#[from] CycleError),
+    /// The schemas folder.
+    #[error("invalid schemas:\n{0}")]
+    Schema(#[from] SchemaErrors),
+    /// The inbox folder cannot be listed.
+    #[error("cannot read the inbox {}: {source}", path.display())]
+    Inbox {
+        /// The inbox.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The outputs cannot be written.
+    #[error("{0}")]
+    Emit(#[from] EmitError),
+    /// The thread pool cannot be built.
+    #[error("cannot start {0} worker threads")]
+    Threads(usize),
+}
+
+/// What a finished run reports to the person who ran it.
+#[derive(Debug, Clone, Default)]
+pub struct RunReport {
+    /// Files per manifest status: accepted, superseded, rejected, ignored.
+    pub files: [usize; 4],
+    /// Compliance rows per status: complete, incomplete, missing.
+    pub compliance: [usize; 3],
+    /// Needs declared.
+    pub needs: usize,
+    /// States to follow up.
+    pub followup: usize,
+    /// The output folder.
+    pub out: PathBuf,
+}
+
+/// What the per-file stages need.
+#[derive(Debug, Clone, Copy)]
+pub struct FileContext<'a> {
+    /// Binding context (schemas, accepted questionnaires, register).
+    pub bind: BindContext<'a>,
+    /// Limits.
+    pub limits: &'a Limits,
+    /// The date on which parties must be bound (`None` outside a cycle).
+    pub party_as_of: Option<Date>,
+}
+
+/// Runs the batch on a cycle folder.
+pub fn run(config: &RunConfig) -> Result<RunReport, RunError> {
+    let cycle = Cycle::load(&config.cycle_dir)?;
+    let schemas = Schemas::load(&cycle.schemas)?;
+    check_cycle_questionnaires(&cycle, &schemas)?;
+    let register = Register::load(&cycle.parties)?;
+    let focal_points = load_focal_points(&cycle.focal_points, &register)?;
+    let candidates = discover::list(&cycle.inbox, &config.limits)
+        .map_err(|source| RunError::Inbox { path: cycle.inbox.clone(), source })?;
+    tracing::info!(files = candidates.len(), inbox = %cycle.inbox.display(), "discovered");
+
+    let ctx = FileContext {
+        bind: BindContext {
+            schemas: &schemas,
+            questionnaires: Some(&cycle.questionnaires),
+            register: Some(&register),
+        },
+        limits: &config.limits,
+        party_as_of: Some(cycle.party_as_of),
+    };
+    let records = per_file(&candidates, &ctx, config.threads)?;
+    let resolution = resolve(&records);
+    let needs = derive(&records, &resolution, &schemas, &register);
+    let (compliance, followup) = check(&cycle, &schemas, &register, &focal_points, &records, &resolution);
+    let output = RunOutput {
+        cycle: &cycle,
+        schemas: &schemas,
+        register: &register,
+        records: &records,
+        resolution: &resolution,
+        needs: &needs,
+        compliance: &compliance,
+        followup: &followup,
+    };
+    emit::write_all(&config.out, &output)?;
+    Ok(report(&records, &resolution, &needs, &compliance, &followup, &config.out))
+}
+
+fn check_cycle_questionnaires(cycle: &Cycle, schemas: &Schemas) -> Result<(), RunError> {
+    for id in &cycle.questionnaires {
+        if !schemas.questionnaires.iter().any(|q| &q.id == id) {
+            return Err(RunError::Cycle(CycleError {
+                file: cycle.dir.join("cycle.toml"),
+                line: None,
+                message: format!("questionnaire {id:?} is not defined in {}", cycle.schemas.display()),
+            }));
+        }
+    }
+    Ok(())
+}
+
+fn per_file(
+    candidates: &[Candidate],
+    ctx: &FileContext<'_>,
+    threads: Option<usize>,
+) -> Result<Vec<FileRecord>, RunError> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        builder = builder.num_threads(n);
+    }
+    let pool = builder.build().map_err(|_| RunError::Threads(threads.unwrap_or(0)))?;
+    Ok(pool.install(|| candidates.par_iter().map(|c| process_file(c, ctx)).collect()))
+}
+
+/// Runs the per-file stages on one inbox entry; a panic becomes an
+/// `internal-error` rejection instead of ending the batch.
+pub fn process_file(c: &Candidate, ctx: &FileContext<'_>) -> FileRecord {
+    match catch_unwind(AssertUnwindSafe(|| process_file_inner(c, ctx))) {
+        Ok(record) => record,
+        Err(_) => {
+            tracing::error!(file = %c.rel, "internal error while reading this file");
+            FileRecord {
+                path: c.rel.clone(),
+                bytes: std::fs::symlink_metadata(&c.path).map_or(0, |m| m.len()),
+                sha256: String::new(),
+                format: Format::Unknown,
+                outcome: Outcome::Rejected(Rejection::new(
+                    Reason::InternalError,
+                    "art32 failed on this file (a bug): please report it with the file",
+                )),
+                problems: Vec::new(),
+            }
+        }
+    }
+}
+
+fn process_file_inner(c: &Candidate, ctx: &FileContext<'_>) -> FileRecord {
+    let (examined, verdict) = discover::examine(c, ctx.limits);
+    let (bytes, size, sha256, format) = match examined {
+        Some(e) => (e.bytes, e.size, e.sha256, e.format),
+        None => (Vec::new(), 0, String::new(), Format::Unknown),
+    };
+    let mut record = FileRecord {
+        path: c.rel.clone(),
+        bytes: size,
+        sha256,
+        format,
+        outcome: Outcome::Rejected(Rejection::new(Reason::InternalError, "not processed")),
+        problems: Vec::new(),
+    };
+    record.outcome = match verdict {
+        Verdict::Ignore(reason, message) => Outcome::Ignored { reason, message },
+        Verdict::Reject(r) => Outcome::Rejected(r),
+        Verdict::Process => read_return(&bytes, format, &c.rel, ctx, &mut record.problems),
+    };
+    tracing::debug!(file = %c.rel, "processed");
+    record
+}
+
+/// ingest -> bind -> normalize -> validate for one file's bytes.
+pub fn read_return(
+    bytes: &[u8],
+    format: Format,
+    rel: &str,
+    ctx: &FileContext<'_>,
+    problems: &mut Vec<crate::model::Problem>,
+) -> Outcome {
+    let raw = match ingest(bytes, format, &ctx.bind.schemas.vocabulary, ctx.limits) {
+        Ok(raw) => raw,
+        Err(r) => return Outcome::Rejected(r),
+    };
+    problems.extend(raw.problems.iter().cloned());
+    let bound = match bind(&raw, &ctx.bind, rel) {
+        Ok(b) => b,
+        Err(r) => return Outcome::Rejected(r),
+    };
+    problems.extend(bound.problems.iter().cloned());
+    let q = bound.questionnaire;
+    let normalized = normalize::return_answers(&raw.answers, q, &ctx.bind.schemas.vocabulary, bound.language);
+    let validated = validate(normalized, q);
+    problems.extend(validated.problems);
+    let is_bound = match (ctx.bind.register, ctx.party_as_of) {
+        (Some(reg), Some(as_of)) => {
+            reg.get(&bound.state.iso3).is_some_and(|p| p.is_bound(q.instrument, as_of))
+        }
+        _ => false,
+    };
+    Outcome::Return(Box::new(ReturnRecord {
+        iso3: bound.state.iso3,
+        questionnaire: q.id.clone(),
+        instrument: q.instrument,
+        bound: is_bound,
+        version: bound.version,
+        submitted: bound.submitted,
+        language: bound.language,
+        focal_point: bound.focal_point,
+        answers: validated.answers,
+        required_missing: validated.required_missing,
+        answered: validated.answered,
+        instance_id: raw.instance_id,
+        deprecated_id: raw.deprecated_id,
+    }))
+}
+
+fn report(
+    records: &[FileRecord],
+    resolution: &Resolution,
+    needs: &[Need],
+    compliance: &[ComplianceRow],
+    followup: &[FollowupRow],
+    out: &Path,
+) -> RunReport {
+    let mut r = RunReport {
+        needs: needs.len(),
+        followup: followup.len(),
+        out: out.to_path_buf(),
+        ..Default::default()
+    };
+    for (i, rec) in records.iter().enumerate() {
+        let k = match (&resolution.status[i], &rec.outcome) {
+            (_, Outcome::Ignored { .. }) => 3,
+            (_, Outcome::Rejected(_)) => 2,
+            (Status::Superseded { .. }, _) => 1,
+            _ => 0,
+        };
+        r.files[k] += 1;
+    }
+    for row in compliance {
+        let k = match row.status {
+            ComplianceStatus::Complete => 0,
+            ComplianceStatus::Incomplete => 1,
+            ComplianceStatus::Missing => 2,
+        };
+        r.compliance[k] += 1;
+    }
+    r
+}

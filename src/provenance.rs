@@ -1,0 +1,84 @@
+//! Where a value came from.
+//!
+//! Every value art32 emits carries a [`SourceRef`]: the cell of a spreadsheet
+//! (`Cover!C7`) or the element of an XML document (`/return/answer[12]`, line
+//! 40). Rows, columns and lines are stored zero-based for cells and one-based
+//! for lines, and always *displayed* the way a spreadsheet or editor shows
+//! them (row 1, column A, line 1).
+
+use std::fmt;
+
+/// A place inside one input file.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SourceRef {
+    /// A spreadsheet cell: sheet name, zero-based row and column.
+    Cell {
+        /// Sheet name as the workbook spells it.
+        sheet: String,
+        /// Zero-based row index (row 1 in a spreadsheet is 0 here).
+        row: u32,
+        /// Zero-based column index (column A is 0).
+        col: u32,
+    },
+    /// An XML element: an XPath-like path and the one-based line it starts on.
+    Element {
+        /// Path such as `/return/section[2]/answer[5]`.
+        path: String,
+        /// One-based line number.
+        line: u32,
+    },
+    /// The file as a whole (problems that have no finer place).
+    File,
+}
+
+impl SourceRef {
+    /// A spreadsheet cell reference.
+    pub fn cell(sheet: &str, row: u32, col: u32) -> Self {
+        SourceRef::Cell { sheet: sheet.to_owned(), row, col }
+    }
+}
+
+/// Column letters for a zero-based column index (0 -> `A`, 26 -> `AA`).
+pub fn column_name(col: u32) -> String {
+    let mut n = u64::from(col) + 1;
+    let mut out = Vec::new();
+    while n > 0 {
+        let rem = ((n - 1) % 26) as u8;
+        out.push(b'A' + rem);
+        n = (n - 1) / 26;
+    }
+    out.reverse();
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+impl fmt::Display for SourceRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SourceRef::Cell { sheet, row, col } => {
+                write!(f, "{sheet}!{}{}", column_name(*col), u64::from(*row) + 1)
+            }
+            SourceRef::Element { path, line } => write!(f, "{path} (line {line})"),
+            SourceRef::File => f.write_str("(file)"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cell_refs_display_like_a_spreadsheet() {
+        assert_eq!(SourceRef::cell("Cover", 6, 2).to_string(), "Cover!C7");
+        assert_eq!(column_name(0), "A");
+        assert_eq!(column_name(25), "Z");
+        assert_eq!(column_name(26), "AA");
+        assert_eq!(column_name(16383), "XFD");
+    }
+
+    #[test]
+    fn element_refs_show_the_line() {
+        let r = SourceRef::Element { path: "/return/answer[12]".into(), line: 40 };
+        assert_eq!(r.to_string(), "/return/answer[12] (line 40)");
+    }
+}

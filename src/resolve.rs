@@ -1,0 +1,141 @@
+//! Resolve: of all returns of one State for one questionnaire, the one that
+//! counts (SPEC 6.3). The others are kept, as superseded, with the reason.
+//!
+//! The order of the rules: byte-identical files are duplicates of the first
+//! by path; an online edit supersedes what it deprecates; then the latest
+//! `submitted` date (undated ranks last), then more answered questions, then
+//! the greatest sha256, which flags the pair as conflicting. The result never
+//! depends on the order files were found in, only on their content and paths.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::Reason;
+use crate::record::FileRecord;
+
+/// The status of a file in the manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// The return that counts.
+    Accepted,
+    /// Replaced by another return.
+    Superseded {
+        /// `duplicate`, `deprecated` or `superseded`.
+        reason: Reason,
+        /// Which file replaced it.
+        message: String,
+    },
+    /// Rejected at an earlier stage.
+    Rejected,
+    /// Not a return.
+    Ignored,
+}
+
+/// The outcome of resolve.
+#[derive(Debug, Clone, Default)]
+pub struct Resolution {
+    /// Per file record, same order.
+    pub status: Vec<Status>,
+    /// Index of the retained return per (iso3, questionnaire).
+    pub retained: BTreeMap<(String, String), usize>,
+    /// (iso3, questionnaire) pairs whose retained return could not be told apart from another.
+    pub conflicts: BTreeSet<(String, String)>,
+}
+
+/// Decides which returns count.
+pub fn resolve(records: &[FileRecord]) -> Resolution {
+    let mut status: Vec<Status> = records
+        .iter()
+        .map(|r| match &r.outcome {
+            crate::record::Outcome::Ignored { .. } => Status::Ignored,
+            crate::record::Outcome::Rejected(_) => Status::Rejected,
+            crate::record::Outcome::Return(_) => Status::Accepted,
+        })
+        .collect();
+    let mut groups: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+    for (i, r) in records.iter().enumerate() {
+        if let Some(ret) = r.as_return() {
+            groups.entry((ret.iso3.clone(), ret.questionnaire.clone())).or_default().push(i);
+        }
+    }
+    let mut retained = BTreeMap::new();
+    let mut conflicts = BTreeSet::new();
+    for (key, mut members) in groups {
+        members.sort_by(|&a, &b| records[a].path.cmp(&records[b].path));
+        // 1. Byte-identical files.
+        let mut first_of_sha: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut live = Vec::new();
+        for &i in &members {
+            match first_of_sha.get(records[i].sha256.as_str()) {
+                Some(&first) => {
+                    status[i] = Status::Superseded {
+                        reason: Reason::Duplicate,
+                        message: format!("identical to {}", records[first].path),
+                    }
+                }
+                None => {
+                    first_of_sha.insert(&records[i].sha256, i);
+                    live.push(i);
+                }
+            }
+        }
+        // 2. Online edits: a submission that another one deprecates.
+        let deprecated: BTreeMap<&str, usize> = live
+            .iter()
+            .filter_map(|&i| records[i].as_return()?.deprecated_id.as_deref().map(|d| (d, i)))
+            .collect();
+        live.retain(|&i| {
+            let by = records[i]
+                .as_return()
+                .and_then(|r| r.instance_id.as_deref())
+                .and_then(|id| deprecated.get(id));
+            match by {
+                Some(&by) if by != i => {
+                    status[i] = Status::Superseded {
+                        reason: Reason::Deprecated,
+                        message: format!("replaced by the edit {}", records[by].path),
+                    };
+                    false
+                }
+                _ => true,
+            }
+        });
+        // 3. Latest date, then more answers, then greatest sha256.
+        let rank = |i: usize| {
+            let r = records[i].as_return();
+            (r.and_then(|r| r.submitted), r.map_or(0, |r| r.answered))
+        };
+        let Some(&best) = live
+            .iter()
+            .max_by(|&&a, &&b| rank(a).cmp(&rank(b)).then_with(|| records[a].sha256.cmp(&records[b].sha256)))
+        else {
+            continue;
+        };
+        for &i in &live {
+            if i == best {
+                continue;
+            }
+            if rank(i) == rank(best) {
+                conflicts.insert(key.clone());
+            }
+            let why = match (rank(best), rank(i)) {
+                ((a, _), (b, _)) if a != b => match a {
+                    Some(d) => format!("superseded by {} (submitted {d})", records[best].path),
+                    None => format!("superseded by {}", records[best].path),
+                },
+                ((_, a), (_, b)) if a != b => {
+                    format!(
+                        "superseded by {} (same date, {a} questions answered against {b})",
+                        records[best].path
+                    )
+                }
+                _ => format!(
+                    "conflicting returns: same date and as many answers as {}, which counts by the order of content hashes",
+                    records[best].path
+                ),
+            };
+            status[i] = Status::Superseded { reason: Reason::Superseded, message: why };
+        }
+        retained.insert(key, best);
+    }
+    Resolution { status, retained, conflicts }
+}

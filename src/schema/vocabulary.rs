@@ -1,0 +1,232 @@
+//! The multilingual vocabulary (`schemas/vocabulary.toml`): answer tokens,
+//! assistance types, priority areas, cover and column labels, choice labels.
+//!
+//! Lookups fold both sides (see [`crate::normalize::fold`]), try the machine
+//! code first, then the labels of the return's language, then every language.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Deserialize;
+
+use crate::model::{ColumnKey, CoverKey, Lang, Token};
+use crate::normalize::fold::fold;
+
+/// One or several strings in the TOML file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+pub(crate) type RawTable = BTreeMap<String, BTreeMap<String, OneOrMany>>;
+
+/// The file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawVocabulary {
+    pub languages: Vec<String>,
+    #[serde(default)]
+    pub marks: Vec<String>,
+    #[serde(default)]
+    pub language: RawTable,
+    pub answer: RawTable,
+    pub assistance: RawTable,
+    pub priority_area: RawTable,
+    pub cover: RawTable,
+    pub column: RawTable,
+    #[serde(default)]
+    pub choice: RawTable,
+}
+
+/// A table of codes with per-language labels.
+#[derive(Debug, Clone, Default)]
+pub struct Table {
+    codes: Vec<String>,
+    labels: Vec<BTreeMap<Lang, Vec<String>>>,
+    /// folded string -> (language or None for the code itself, entry index)
+    index: HashMap<String, Vec<(Option<Lang>, usize)>>,
+}
+
+impl Table {
+    pub(crate) fn build(raw: &RawTable) -> (Table, Vec<String>) {
+        let mut table = Table::default();
+        let mut unknown_langs = Vec::new();
+        for (code, per_lang) in raw {
+            let i = table.codes.len();
+            table.codes.push(code.clone());
+            let mut labels = BTreeMap::new();
+            table.index.entry(fold(code)).or_default().push((None, i));
+            for (lang, strings) in per_lang {
+                let Some(l) = Lang::from_code(lang) else {
+                    unknown_langs.push(format!("{code}.{lang}"));
+                    continue;
+                };
+                let strings = strings.clone().into_vec();
+                for s in &strings {
+                    table.index.entry(fold(s)).or_default().push((Some(l), i));
+                }
+                labels.insert(l, strings);
+            }
+            table.labels.push(labels);
+        }
+        (table, unknown_langs)
+    }
+
+    /// The codes, in file order (sorted).
+    pub fn codes(&self) -> &[String] {
+        &self.codes
+    }
+
+    /// Whether `code` is an entry.
+    pub fn contains(&self, code: &str) -> bool {
+        self.codes.iter().any(|c| c == code)
+    }
+
+    /// The display label of `code` in `lang`, falling back to English, then the code.
+    pub fn label<'a>(&'a self, code: &'a str, lang: Lang) -> &'a str {
+        let Some(i) = self.codes.iter().position(|c| c == code) else { return code };
+        let labels = &self.labels[i];
+        labels
+            .get(&lang)
+            .or_else(|| labels.get(&Lang::En))
+            .and_then(|v| v.first())
+            .map_or(code, String::as_str)
+    }
+
+    /// All the strings of `code` in `lang`.
+    pub fn strings(&self, code: &str, lang: Lang) -> &[String] {
+        self.codes
+            .iter()
+            .position(|c| c == code)
+            .and_then(|i| self.labels[i].get(&lang))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Languages that have labels for `code`.
+    pub fn languages_of(&self, code: &str) -> Vec<Lang> {
+        self.codes
+            .iter()
+            .position(|c| c == code)
+            .map(|i| self.labels[i].keys().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// The code that `text` names (a code or any label), preferring `lang`.
+    pub fn lookup(&self, text: &str, lang: Option<Lang>) -> Option<&str> {
+        self.lookup_folded(&fold(text), lang)
+    }
+
+    /// Like [`Table::lookup`] on text that is already folded.
+    pub fn lookup_folded(&self, folded: &str, lang: Option<Lang>) -> Option<&str> {
+        let hits = self.index.get(folded)?;
+        let pick = hits
+            .iter()
+            .find(|(l, _)| l.is_none())
+            .or_else(|| hits.iter().find(|(l, _)| lang.is_some() && *l == lang))
+            .or_else(|| hits.first())?;
+        Some(self.codes[pick.1].as_str())
+    }
+
+    /// Folded strings that name more than one code (for `schema check`).
+    pub(crate) fn collisions(&self) -> Vec<(String, Vec<String>)> {
+        let mut out: Vec<(String, Vec<String>)> = self
+            .index
+            .iter()
+            .filter_map(|(k, hits)| {
+                let mut codes: Vec<String> = hits.iter().map(|(_, i)| self.codes[*i].clone()).collect();
+                codes.sort();
+                codes.dedup();
+                (codes.len() > 1).then(|| (k.clone(), codes))
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Every folded string of the table.
+    pub(crate) fn folded_strings(&self) -> impl Iterator<Item = &String> {
+        self.index.keys()
+    }
+}
+
+/// The loaded vocabulary.
+#[derive(Debug, Clone, Default)]
+pub struct Vocabulary {
+    /// Languages the vocabulary declares.
+    pub languages: Vec<Lang>,
+    /// Folded tick marks for checkbox columns.
+    pub marks: Vec<String>,
+    /// Names of the languages.
+    pub language: Table,
+    /// Answer tokens.
+    pub answer: Table,
+    /// Assistance types.
+    pub assistance: Table,
+    /// Priority areas.
+    pub priority_area: Table,
+    /// Cover keys.
+    pub cover: Table,
+    /// Column keys.
+    pub column: Table,
+    /// Choice codes.
+    pub choice: Table,
+}
+
+impl Vocabulary {
+    pub(crate) fn build(raw: &RawVocabulary) -> (Vocabulary, Vec<String>) {
+        let mut unknown = Vec::new();
+        let mut table = |t: &RawTable| {
+            let (table, bad) = Table::build(t);
+            unknown.extend(bad);
+            table
+        };
+        let vocab = Vocabulary {
+            languages: raw.languages.iter().filter_map(|l| Lang::from_code(l)).collect(),
+            marks: raw.marks.iter().map(|m| fold(m)).filter(|m| !m.is_empty()).collect(),
+            language: table(&raw.language),
+            answer: table(&raw.answer),
+            assistance: table(&raw.assistance),
+            priority_area: table(&raw.priority_area),
+            cover: table(&raw.cover),
+            column: table(&raw.column),
+            choice: table(&raw.choice),
+        };
+        (vocab, unknown)
+    }
+
+    /// The answer token `text` names.
+    pub fn token(&self, text: &str, lang: Option<Lang>) -> Option<Token> {
+        self.answer.lookup(text, lang).and_then(Token::from_code)
+    }
+
+    /// The cover key `text` names (machine key or label).
+    pub fn cover_key(&self, text: &str) -> Option<CoverKey> {
+        self.cover.lookup(text, None).and_then(CoverKey::from_code)
+    }
+
+    /// The column key `text` names (machine key or label).
+    pub fn column_key(&self, text: &str) -> Option<ColumnKey> {
+        self.column.lookup(text, None).and_then(ColumnKey::from_code)
+    }
+
+    /// The language a cover's `language` field names (code or name).
+    pub fn language(&self, text: &str) -> Option<Lang> {
+        Lang::from_code(text).or_else(|| self.language.lookup(text, None).and_then(Lang::from_code))
+    }
+
+    /// Whether folded text is a tick mark or a yes token.
+    pub fn is_mark(&self, folded: &str) -> bool {
+        self.marks.iter().any(|m| m == folded)
+            || self.answer.lookup_folded(folded, None) == Some(Token::Yes.code())
+    }
+}

@@ -24,6 +24,14 @@ pub struct Limits {
     pub max_rows_per_sheet: u32,
     /// Deepest folder nesting walked under the inbox.
     pub max_depth: usize,
+    /// Deepest XML element nesting.
+    pub max_xml_depth: usize,
+    /// Longest XML element text or attribute value, in bytes.
+    pub max_xml_text: usize,
+    /// Most attributes on one XML element.
+    pub max_xml_attributes: usize,
+    /// Most elements in one XML document.
+    pub max_xml_elements: usize,
 }
 
 impl Default for Limits {
@@ -33,6 +41,10 @@ impl Default for Limits {
             max_cells_per_sheet: 2_000_000,
             max_rows_per_sheet: 100_000,
             max_depth: 32,
+            max_xml_depth: 64,
+            max_xml_text: 1024 * 1024,
+            max_xml_attributes: 64,
+            max_xml_elements: 500_000,
         }
     }
 }

@@ -497,6 +497,18 @@ pub enum Reason {
     Corrupt,
     /// A format art32 recognises but does not read yet.
     UnsupportedFormat,
+    /// Not well-formed XML, or bytes that are not in the declared encoding.
+    MalformedXml,
+    /// An XML document with a `<!DOCTYPE` (never processed).
+    DoctypeForbidden,
+    /// XML nested deeper than the limit.
+    TooDeep,
+    /// An XML element text or attribute longer than the limit.
+    TextTooLong,
+    /// An XML element with more attributes than the limit.
+    TooManyAttributes,
+    /// An XML document with more elements than the limit.
+    TooManyElements,
     /// Password-protected or encrypted.
     Encrypted,
     /// Larger than the file-size limit.
@@ -539,6 +551,12 @@ impl Reason {
             Reason::EmptyFile => "empty-file",
             Reason::Corrupt => "corrupt",
             Reason::UnsupportedFormat => "unsupported-format",
+            Reason::MalformedXml => "malformed-xml",
+            Reason::DoctypeForbidden => "doctype-forbidden",
+            Reason::TooDeep => "too-deep",
+            Reason::TextTooLong => "text-too-long",
+            Reason::TooManyAttributes => "too-many-attributes",
+            Reason::TooManyElements => "too-many-elements",
             Reason::Encrypted => "encrypted",
             Reason::TooLarge => "too-large",
             Reason::TooManyCells => "too-many-cells",

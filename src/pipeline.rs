@@ -227,6 +227,7 @@ pub fn read_return(
         }
         _ => false,
     };
+    let content_key = content_key(q.id.as_str(), &bound, &validated.answers);
     Outcome::Return(Box::new(ReturnRecord {
         iso3: bound.state.iso3,
         questionnaire: q.id.clone(),
@@ -241,7 +242,34 @@ pub fn read_return(
         answered: validated.answered,
         instance_id: raw.instance_id,
         deprecated_id: raw.deprecated_id,
+        content_key,
     }))
+}
+
+/// A hash of what a return says, independent of the file's layout and format.
+fn content_key(
+    questionnaire: &str,
+    bound: &crate::bind::Bound<'_>,
+    answers: &[crate::validate::Answer],
+) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let mut put = |s: &str| {
+        h.update(s.len().to_le_bytes());
+        h.update(s.as_bytes());
+    };
+    put(questionnaire);
+    put(&bound.state.iso3);
+    put(&bound.version.to_string());
+    put(&bound.submitted.map(|d| d.to_string()).unwrap_or_default());
+    for a in answers {
+        put(&a.question);
+        put(a.status.code());
+        put(&a.value.as_ref().map(|v| v.render()).unwrap_or_else(|| a.raw.clone()));
+        put(&a.assistance.join(";"));
+        put(a.comment.as_deref().unwrap_or(""));
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn report(

@@ -68,6 +68,9 @@ pub struct ReturnRecord {
     pub instance_id: Option<String>,
     /// Online submission this one replaces.
     pub deprecated_id: Option<String>,
+    /// SHA-256 of what the return says (cover and answers, not where): two
+    /// files with the same content key say the same thing.
+    pub content_key: String,
 }
 
 impl FileRecord {

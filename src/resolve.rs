@@ -78,7 +78,36 @@ pub fn resolve(records: &[FileRecord]) -> Resolution {
                 }
             }
         }
-        // 2. Online edits: a submission that another one deprecates.
+        // 2. Online submissions re-sent under the same instanceID: the same
+        // content is a duplicate; different content cannot be told apart.
+        let mut first_of_instance: BTreeMap<&str, usize> = BTreeMap::new();
+        live.retain(|&i| {
+            let Some(ret) = records[i].as_return() else { return true };
+            let Some(id) = ret.instance_id.as_deref() else { return true };
+            match first_of_instance.get(id) {
+                None => {
+                    first_of_instance.insert(id, i);
+                    true
+                }
+                Some(&first) => {
+                    let same = records[first].as_return().is_some_and(|f| f.content_key == ret.content_key);
+                    if same {
+                        status[i] = Status::Superseded {
+                            reason: Reason::Duplicate,
+                            message: format!(
+                                "submission {id} re-sent with the same content as {}",
+                                records[first].path
+                            ),
+                        };
+                        false
+                    } else {
+                        conflicts.insert(key.clone());
+                        true
+                    }
+                }
+            }
+        });
+        // 3. Online edits: a submission that another one deprecates.
         let deprecated: BTreeMap<&str, usize> = live
             .iter()
             .filter_map(|&i| records[i].as_return()?.deprecated_id.as_deref().map(|d| (d, i)))
@@ -99,7 +128,7 @@ pub fn resolve(records: &[FileRecord]) -> Resolution {
                 _ => true,
             }
         });
-        // 3. Latest date, then more answers, then greatest sha256.
+        // 4. Latest date, then more answers, then greatest sha256.
         let rank = |i: usize| {
             let r = records[i].as_return();
             (r.and_then(|r| r.submitted), r.map_or(0, |r| r.answered))

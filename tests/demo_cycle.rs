@@ -4,18 +4,28 @@
 //! After an intended change, regenerate the golden files with
 //! `UPDATE_GOLDEN=1 cargo test --test demo_cycle` and review the diff.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::path::Path;
 
 use common::*;
 
-const OUTPUTS: [&str; 7] =
-    ["needs.csv", "needs.jsonl", "answers.csv", "compliance.csv", "followup.csv", "manifest.jsonl", "summary.json"];
+const OUTPUTS: [&str; 7] = [
+    "needs.csv",
+    "needs.jsonl",
+    "answers.csv",
+    "compliance.csv",
+    "followup.csv",
+    "manifest.jsonl",
+    "summary.json",
+];
 
 fn run_demo(out: &Path, threads: &str) {
     let cycle = repo().join("fixtures/cycle-2026");
-    let o = run(&["run", cycle.to_str().unwrap(), "--out", out.to_str().unwrap(), "--threads", threads, "-q"]);
+    let o =
+        run(&["run", cycle.to_str().unwrap(), "--out", out.to_str().unwrap(), "--threads", threads, "-q"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
@@ -40,7 +50,10 @@ fn demo_cycle_outputs_match_the_golden_files() {
             differ.push(format!("{name} (first difference near line {line})"));
         }
     }
-    assert!(differ.is_empty(), "outputs differ from tests/golden/cycle-2026: {differ:?}; rerun with UPDATE_GOLDEN=1 and review");
+    assert!(
+        differ.is_empty(),
+        "outputs differ from tests/golden/cycle-2026: {differ:?}; rerun with UPDATE_GOLDEN=1 and review"
+    );
 }
 
 #[test]
@@ -78,16 +91,27 @@ fn the_demo_cycle_shows_every_feature() {
     let out = tmp.path().join("out");
     run_demo(&out, "2");
     let manifest = std::fs::read_to_string(out.join("manifest.jsonl")).unwrap();
-    let entries: Vec<serde_json::Value> = manifest.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let entries: Vec<serde_json::Value> =
+        manifest.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let has = |key: &str, value: &str| entries.iter().any(|e| e[key] == value);
     for format in ["xlsx", "xlsm", "xlsb", "xls", "ods"] {
-        assert!(entries.iter().any(|e| e["format"] == format && e["status"] == "accepted"), "no accepted {format}");
+        assert!(
+            entries.iter().any(|e| e["format"] == format && e["status"] == "accepted"),
+            "no accepted {format}"
+        );
     }
     for status in ["accepted", "superseded", "rejected", "ignored"] {
         assert!(has("status", status), "no {status} file");
     }
-    for reason in ["duplicate", "superseded", "unknown-state", "unknown-questionnaire", "corrupt", "empty-file", "lock-file"]
-    {
+    for reason in [
+        "duplicate",
+        "superseded",
+        "unknown-state",
+        "unknown-questionnaire",
+        "corrupt",
+        "empty-file",
+        "lock-file",
+    ] {
         assert!(has("reason", reason), "no file with reason {reason}");
     }
     let compliance = std::fs::read_to_string(out.join("compliance.csv")).unwrap();

@@ -5,6 +5,7 @@
 //! was found. It does not interpret answers: that is normalize's job.
 
 pub mod spreadsheet;
+pub mod xml;
 
 use crate::discover::Limits;
 use crate::model::{Format, RawReturn, Reason, Rejection};
@@ -19,10 +20,7 @@ pub fn ingest(
 ) -> Result<RawReturn, Rejection> {
     match format {
         f if f.is_spreadsheet() => spreadsheet::read(bytes, f, vocab, limits),
-        Format::Xml => Err(Rejection::new(
-            Reason::UnsupportedFormat,
-            "XML returns are not read by this version of art32",
-        )),
+        Format::Xml => xml::read(bytes, limits),
         _ => Err(Rejection::new(Reason::Corrupt, "not a spreadsheet or XML document")),
     }
 }

@@ -49,18 +49,15 @@ pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut prev_latin = false;
     let mut pending_space = false;
-    for c in s.nfkc() {
+    // Apostrophe look-alikes first: NFKC would turn U+00B4 into a space and a combining accent.
+    let apostrophes = s.chars().map(|c| if matches!(c, '’' | '‘' | 'ʼ' | '`' | '´') { '\'' } else { c });
+    for c in apostrophes.nfkc() {
         if c.is_whitespace() {
             pending_space = !out.is_empty();
             prev_latin = false;
             continue;
         }
         if is_arabic_ignorable(c) || c == '\u{200B}' || c == '\u{FEFF}' {
-            continue;
-        }
-        if matches!(c, '’' | '‘' | 'ʼ' | '`' | '´') {
-            push(&mut out, &mut pending_space, '\'');
-            prev_latin = false;
             continue;
         }
         if is_combining_mark(c) {

@@ -374,7 +374,7 @@ pub fn mark(value: &RawValue, vocab: &Vocabulary) -> Mark {
         }
         RawValue::Text(t) => {
             let folded = fold(t);
-            if folded.is_empty() || folded == "0" || folded == "false" {
+            if folded.is_empty() || matches!(folded.as_str(), "0" | "false" | "☐" | "□") {
                 Mark::Unchecked
             } else if vocab.is_mark(&folded) {
                 Mark::Checked
@@ -387,3 +387,6 @@ pub fn mark(value: &RawValue, vocab: &Vocabulary) -> Mark {
         RawValue::Date(_) | RawValue::Error(_) => Mark::Unclear(value.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests;

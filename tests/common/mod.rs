@@ -1,4 +1,5 @@
 //! Shared helpers for the integration tests: run the real binary, build small
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::type_complexity)]
 //! cycle folders in a temporary directory, write returns with a real xlsx
 //! writer (rust_xlsxwriter).
 #![allow(dead_code)]
@@ -42,7 +43,10 @@ impl TestCycle {
     /// A cycle requiring the four demo questionnaires, with the small register
     /// and one focal point (FRA).
     pub fn new() -> Self {
-        Self::with_register(PARTIES, "iso3,name,institution,email,phone,designated_on\nFRA,Jeanne Martin,Ministère de la justice,j.martin@justice.example.fr,+33 1 23 45 67 89,2024-01-15\n")
+        Self::with_register(
+            PARTIES,
+            "iso3,name,institution,email,phone,designated_on\nFRA,Jeanne Martin,Ministère de la justice,j.martin@justice.example.fr,+33 1 23 45 67 89,2024-01-15\n",
+        )
     }
 
     /// A cycle with the given parties.csv and focal-points.csv.
@@ -98,7 +102,10 @@ impl TestCycle {
 
     /// The manifest entry of one inbox path.
     pub fn manifest_entry(&self, path: &str) -> serde_json::Value {
-        self.manifest().into_iter().find(|e| e["path"] == path).unwrap_or_else(|| panic!("{path} not in manifest"))
+        self.manifest()
+            .into_iter()
+            .find(|e| e["path"] == path)
+            .unwrap_or_else(|| panic!("{path} not in manifest"))
     }
 
     /// A CSV output as rows of (header -> value) maps.
@@ -139,7 +146,12 @@ pub struct ReturnSheet {
 
 impl ReturnSheet {
     /// A cover with questionnaire, version, state, submitted date and language.
-    pub fn new(questionnaire: &'static str, state: &'static str, submitted: V, language: &'static str) -> Self {
+    pub fn new(
+        questionnaire: &'static str,
+        state: &'static str,
+        submitted: V,
+        language: &'static str,
+    ) -> Self {
         ReturnSheet {
             cover: vec![
                 ("questionnaire", "Questionnaire", V::S(questionnaire)),

@@ -1,0 +1,775 @@
+//! XML returns (SPEC 5): the native `urn:art32:return:1` layout and the
+//! submission instances of online forms (ODK Central, KoboToolbox, SPEC 5.1).
+//!
+//! The bytes are first decoded (BOM, or the encoding the XML declaration
+//! names) into UTF-8; undecodable bytes reject the file. quick-xml's
+//! namespace-aware reader then builds a small, bounded tree: depth, element
+//! count, attribute count and text length are capped, a `<!DOCTYPE` is
+//! rejected, and no entity other than the five predefined ones and character
+//! references is ever expanded. The tree is then read by element names, in any
+//! order; unknown elements are warnings with their line.
+
+use std::collections::BTreeMap;
+
+use quick_xml::NsReader;
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::ResolveResult;
+
+use crate::discover::Limits;
+use crate::model::{CoverKey, Problem, RawAnswer, RawField, RawReturn, RawValue, Reason, Rejection};
+use crate::provenance::SourceRef;
+
+/// The namespace of native returns.
+pub const RETURN_NS: &str = "urn:art32:return:1";
+
+/// One element of the bounded tree.
+#[derive(Debug, Clone)]
+struct Node {
+    name: String,
+    ns: Option<String>,
+    /// (namespace, local name, value)
+    attrs: Vec<(Option<String>, String, String)>,
+    text: String,
+    children: Vec<usize>,
+    line: u32,
+    path: String,
+}
+
+impl Node {
+    fn source(&self) -> SourceRef {
+        SourceRef::Element { path: self.path.clone(), line: self.line }
+    }
+
+    fn attr(&self, local: &str) -> Option<&str> {
+        self.attrs.iter().find(|(ns, n, _)| ns.is_none() && n == local).map(|(_, _, v)| v.as_str())
+    }
+
+    fn attr_any_ns(&self, local: &str) -> Option<&str> {
+        self.attr(local)
+            .or_else(|| self.attrs.iter().find(|(_, n, _)| n == local).map(|(_, _, v)| v.as_str()))
+    }
+
+    fn attr_source(&self, local: &str) -> SourceRef {
+        SourceRef::Element { path: format!("{}/@{local}", self.path), line: self.line }
+    }
+
+    fn field(&self) -> RawField {
+        let text = self.text.trim();
+        let value = if text.is_empty() { RawValue::Empty } else { RawValue::Text(text.to_owned()) };
+        RawField { value, source: self.source() }
+    }
+}
+
+/// Reads an XML return.
+pub fn read(bytes: &[u8], limits: &Limits) -> Result<RawReturn, Rejection> {
+    let text = decode(bytes)?;
+    let nodes = parse(&text, limits)?;
+    let Some(root) = nodes.first() else {
+        return Err(Rejection::new(Reason::MalformedXml, "no root element"));
+    };
+    if root.attr_any_ns("encrypted").is_some_and(|v| v.trim().eq_ignore_ascii_case("yes")) {
+        return Err(Rejection::new(
+            Reason::Encrypted,
+            "an encrypted online-form submission: decrypt it on the server (with the form's private key) and export it again",
+        ));
+    }
+    if root.name == "return" && root.attr("id").is_none() {
+        Ok(native(&nodes))
+    } else if root.attr("id").is_some() {
+        Ok(online_form(&nodes))
+    } else {
+        Err(Rejection::new(
+            Reason::NotAReturn,
+            format!(
+                "the root element <{}> (line {}) is neither an art32 return (<return xmlns=\"{RETURN_NS}\">) nor an online-form submission (a root with an id attribute)",
+                root.name, root.line
+            ),
+        ))
+    }
+}
+
+/// Decodes the document to UTF-8: a BOM, else the declaration's encoding, else UTF-8.
+fn decode(bytes: &[u8]) -> Result<String, Rejection> {
+    let malformed = |msg: String| Rejection::new(Reason::MalformedXml, msg);
+    let (encoding, body) = if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
+        (encoding_rs::UTF_8, rest)
+    } else if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        (encoding_rs::UTF_16LE, rest)
+    } else if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        (encoding_rs::UTF_16BE, rest)
+    } else if bytes.starts_with(&[0x3C, 0x00]) {
+        (encoding_rs::UTF_16LE, bytes)
+    } else if bytes.starts_with(&[0x00, 0x3C]) {
+        (encoding_rs::UTF_16BE, bytes)
+    } else {
+        match declared_encoding(bytes) {
+            None => (encoding_rs::UTF_8, bytes),
+            Some(label) => match encoding_rs::Encoding::for_label(label.as_bytes()) {
+                // A UTF-16 label on ASCII-compatible bytes: the bytes win.
+                Some(e) if e == encoding_rs::UTF_16LE || e == encoding_rs::UTF_16BE => {
+                    (encoding_rs::UTF_8, bytes)
+                }
+                Some(e) => (e, bytes),
+                None => return Err(malformed(format!("unknown encoding {label:?} in the XML declaration"))),
+            },
+        }
+    };
+    if encoding == encoding_rs::UTF_8 {
+        return match std::str::from_utf8(body) {
+            Ok(s) => Ok(s.to_owned()),
+            Err(e) => {
+                let (line, col) = line_col(&body[..e.valid_up_to()]);
+                Err(malformed(format!("invalid UTF-8 at line {line}, column {col}")))
+            }
+        };
+    }
+    match encoding.decode_without_bom_handling_and_without_replacement(body) {
+        Some(s) => Ok(s.into_owned()),
+        None => Err(malformed(format!("bytes that are not valid {}", encoding.name()))),
+    }
+}
+
+/// The `encoding` pseudo-attribute of an ASCII-compatible XML declaration.
+fn declared_encoding(bytes: &[u8]) -> Option<String> {
+    let head = &bytes[..bytes.len().min(512)];
+    if !head.starts_with(b"<?xml") {
+        return None;
+    }
+    let end = head.windows(2).position(|w| w == b"?>")?;
+    let decl = std::str::from_utf8(&head[..end]).ok()?;
+    let at = decl.find("encoding")?;
+    let rest = decl[at + "encoding".len()..].trim_start().strip_prefix('=')?.trim_start();
+    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let value = &rest[1..];
+    Some(value[..value.find(quote)?].trim().to_owned())
+}
+
+/// One-based line and column (in characters) at the end of `prefix`.
+fn line_col(prefix: &[u8]) -> (usize, usize) {
+    let line = prefix.iter().filter(|b| **b == b'\n').count() + 1;
+    let last = prefix.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1);
+    let col = String::from_utf8_lossy(&prefix[last..]).chars().count() + 1;
+    (line, col)
+}
+
+/// Counts lines incrementally as the reader moves forward.
+struct Lines<'s> {
+    text: &'s str,
+    pos: usize,
+    line: u32,
+}
+
+impl Lines<'_> {
+    fn at(&mut self, pos: usize) -> u32 {
+        let pos = pos.min(self.text.len());
+        if pos > self.pos {
+            let added = self.text.as_bytes()[self.pos..pos].iter().filter(|b| **b == b'\n').count();
+            self.line = self.line.saturating_add(u32::try_from(added).unwrap_or(u32::MAX));
+            self.pos = pos;
+        }
+        self.line
+    }
+}
+
+fn parse(text: &str, limits: &Limits) -> Result<Vec<Node>, Rejection> {
+    let mut reader = NsReader::from_str(text);
+    reader.config_mut().check_end_names = true;
+    let mut lines = Lines { text, pos: 0, line: 1 };
+    let mut nodes: Vec<Node> = Vec::new();
+    let mut stack: Vec<usize> = Vec::new();
+    let mut sibling_counts: Vec<BTreeMap<String, usize>> = vec![BTreeMap::new()];
+    let malformed = |reader: &NsReader<&[u8]>, lines: &mut Lines<'_>, e: &dyn std::fmt::Display| {
+        let pos = usize::try_from(reader.error_position()).unwrap_or(0);
+        let (line, col) = line_col(&text.as_bytes()[..pos.min(text.len())]);
+        let _ = lines;
+        Rejection::new(Reason::MalformedXml, format!("malformed XML at line {line}, column {col}: {e}"))
+    };
+    loop {
+        let start = usize::try_from(reader.buffer_position()).unwrap_or(0);
+        let (ns, event) = match reader.read_resolved_event() {
+            Ok((ns, ev)) => (namespace(ns), ev),
+            Err(e) => return Err(malformed(&reader, &mut lines, &e)),
+        };
+        match event {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let is_empty = matches!(event, Event::Empty(_));
+                if stack.len() >= limits.max_xml_depth {
+                    return Err(Rejection::new(
+                        Reason::TooDeep,
+                        format!(
+                            "XML nested deeper than {} elements (line {})",
+                            limits.max_xml_depth,
+                            lines.at(start)
+                        ),
+                    ));
+                }
+                if stack.is_empty() && !nodes.is_empty() {
+                    return Err(Rejection::new(
+                        Reason::MalformedXml,
+                        format!("a second root element at line {}", lines.at(start)),
+                    ));
+                }
+                if nodes.len() >= limits.max_xml_elements {
+                    return Err(Rejection::new(
+                        Reason::TooManyElements,
+                        format!("more than {} XML elements", limits.max_xml_elements),
+                    ));
+                }
+                let line = lines.at(start);
+                let node = element(&reader, e, ns, line, limits)?;
+                let name = node.name.clone();
+                let path = match stack.last() {
+                    None => format!("/{name}"),
+                    Some(&parent) => {
+                        let counts = sibling_counts.last_mut().ok_or_else(|| internal("sibling counts"))?;
+                        let k = counts.entry(name.clone()).or_insert(0);
+                        *k += 1;
+                        format!("{}/{name}[{k}]", nodes[parent].path)
+                    }
+                };
+                let idx = nodes.len();
+                nodes.push(Node { path, ..node });
+                if let Some(&parent) = stack.last() {
+                    nodes[parent].children.push(idx);
+                }
+                if !is_empty {
+                    stack.push(idx);
+                    sibling_counts.push(BTreeMap::new());
+                }
+            }
+            Event::End(_) => {
+                stack.pop();
+                sibling_counts.pop();
+            }
+            Event::Text(t) => {
+                let s = t.xml10_content();
+                append_text(&mut nodes, &stack, &s, limits, &mut lines, start)?;
+            }
+            Event::CData(t) => {
+                let s = t.into_inner().into_owned();
+                append_text(&mut nodes, &stack, &s, limits, &mut lines, start)?;
+            }
+            Event::GeneralRef(r) => {
+                let resolved = if r.is_char_ref() {
+                    match r.resolve_char_ref() {
+                        Ok(Some(c)) => c.to_string(),
+                        _ => {
+                            return Err(Rejection::new(
+                                Reason::MalformedXml,
+                                format!("invalid character reference &{}; at line {}", &*r, lines.at(start)),
+                            ));
+                        }
+                    }
+                } else {
+                    match &*r {
+                        "amp" => "&".to_owned(),
+                        "lt" => "<".to_owned(),
+                        "gt" => ">".to_owned(),
+                        "apos" => "'".to_owned(),
+                        "quot" => "\"".to_owned(),
+                        other => {
+                            return Err(Rejection::new(
+                                Reason::MalformedXml,
+                                format!(
+                                    "undefined entity &{other}; at line {} (only the five predefined entities and character references are allowed)",
+                                    lines.at(start)
+                                ),
+                            ));
+                        }
+                    }
+                };
+                append_text(&mut nodes, &stack, &resolved, limits, &mut lines, start)?;
+            }
+            Event::DocType(_) => {
+                return Err(Rejection::new(
+                    Reason::DoctypeForbidden,
+                    format!(
+                        "a <!DOCTYPE> declaration at line {}: returns never need one, and it is not processed",
+                        lines.at(start)
+                    ),
+                ));
+            }
+            Event::Eof => break,
+            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
+        }
+    }
+    if !stack.is_empty() {
+        return Err(Rejection::new(Reason::MalformedXml, "the document ends before its elements are closed"));
+    }
+    if nodes.is_empty() {
+        return Err(Rejection::new(Reason::MalformedXml, "no root element"));
+    }
+    Ok(nodes)
+}
+
+fn internal(what: &str) -> Rejection {
+    Rejection::new(Reason::InternalError, format!("XML reader state: {what}"))
+}
+
+fn namespace(ns: ResolveResult<'_>) -> Option<String> {
+    match ns {
+        ResolveResult::Bound(n) => Some(n.into_inner().to_owned()),
+        _ => None,
+    }
+}
+
+fn element(
+    reader: &NsReader<&[u8]>,
+    e: &BytesStart<'_>,
+    ns: Option<String>,
+    line: u32,
+    limits: &Limits,
+) -> Result<Node, Rejection> {
+    let name = e.local_name().into_inner().to_owned();
+    let mut attrs = Vec::new();
+    for a in e.attributes() {
+        let a = a.map_err(|err| {
+            Rejection::new(
+                Reason::MalformedXml,
+                format!("malformed attribute on <{name}> at line {line}: {err}"),
+            )
+        })?;
+        let key = a.key.into_inner();
+        if key == "xmlns" || key.starts_with("xmlns:") {
+            continue;
+        }
+        if attrs.len() >= limits.max_xml_attributes {
+            return Err(Rejection::new(
+                Reason::TooManyAttributes,
+                format!("<{name}> at line {line} has more than {} attributes", limits.max_xml_attributes),
+            ));
+        }
+        let value = a.normalized_value(quick_xml::XmlVersion::Implicit1_0).map_err(|err| {
+            Rejection::new(
+                Reason::MalformedXml,
+                format!("attribute {key:?} of <{name}> at line {line}: {err}"),
+            )
+        })?;
+        if value.len() > limits.max_xml_text {
+            return Err(Rejection::new(
+                Reason::TextTooLong,
+                format!(
+                    "attribute {key:?} of <{name}> at line {line} is longer than {} bytes",
+                    limits.max_xml_text
+                ),
+            ));
+        }
+        let (ans, local) = reader.resolver().resolve_attribute(a.key);
+        attrs.push((namespace(ans), local.into_inner().to_owned(), value.into_owned()));
+    }
+    Ok(Node { name, ns, attrs, text: String::new(), children: Vec::new(), line, path: String::new() })
+}
+
+fn append_text(
+    nodes: &mut [Node],
+    stack: &[usize],
+    s: &str,
+    limits: &Limits,
+    lines: &mut Lines<'_>,
+    start: usize,
+) -> Result<(), Rejection> {
+    let Some(&top) = stack.last() else {
+        // Text outside the root: only white space is allowed.
+        if s.trim().is_empty() {
+            return Ok(());
+        }
+        return Err(Rejection::new(
+            Reason::MalformedXml,
+            format!("text outside the root element at line {}", lines.at(start)),
+        ));
+    };
+    let node = &mut nodes[top];
+    if node.text.len() + s.len() > limits.max_xml_text {
+        return Err(Rejection::new(
+            Reason::TextTooLong,
+            format!(
+                "the text of <{}> (line {}) is longer than {} bytes",
+                node.name, node.line, limits.max_xml_text
+            ),
+        ));
+    }
+    node.text.push_str(s);
+    Ok(())
+}
+
+fn unknown(node: &Node, problems: &mut Vec<Problem>) {
+    problems.push(Problem::warning(
+        "unknown-element",
+        node.source(),
+        format!("unknown element <{}>, not read", node.name),
+    ));
+}
+
+fn children<'n>(nodes: &'n [Node], node: &'n Node) -> impl Iterator<Item = &'n Node> + 'n {
+    node.children.iter().map(move |&i| &nodes[i])
+}
+
+/// The native layout: `<return questionnaire=".." version=".." language="..">`.
+fn native(nodes: &[Node]) -> RawReturn {
+    let root = &nodes[0];
+    let mut out = RawReturn::default();
+    if root.ns.as_deref().is_some_and(|ns| ns != RETURN_NS) {
+        out.problems.push(Problem::warning(
+            "unknown-namespace",
+            root.source(),
+            format!(
+                "the root element's namespace is {:?}, not {RETURN_NS:?}; read as a return",
+                root.ns.as_deref().unwrap_or("")
+            ),
+        ));
+    }
+    for (key, attr) in [
+        (CoverKey::Questionnaire, "questionnaire"),
+        (CoverKey::Version, "version"),
+        (CoverKey::Language, "language"),
+    ] {
+        if let Some(v) = root.attr(attr) {
+            out.cover.push((
+                key,
+                RawField { value: RawValue::Text(v.trim().to_owned()), source: root.attr_source(attr) },
+            ));
+        }
+    }
+    for child in children(nodes, root) {
+        match child.name.as_str() {
+            "state" => {
+                let field = match child.attr("code").filter(|c| !c.trim().is_empty()) {
+                    Some(code) => RawField {
+                        value: RawValue::Text(code.trim().to_owned()),
+                        source: child.attr_source("code"),
+                    },
+                    None => child.field(),
+                };
+                out.cover.push((CoverKey::State, field));
+            }
+            "submitted" => out.cover.push((CoverKey::Submitted, child.field())),
+            "questionnaire" => out.cover.push((CoverKey::Questionnaire, child.field())),
+            "version" => out.cover.push((CoverKey::Version, child.field())),
+            "language" => out.cover.push((CoverKey::Language, child.field())),
+            "focalPoint" => {
+                for f in children(nodes, child) {
+                    let key = match f.name.as_str() {
+                        "name" => CoverKey::FocalPointName,
+                        "institution" => CoverKey::FocalPointInstitution,
+                        "email" => CoverKey::FocalPointEmail,
+                        "phone" => CoverKey::FocalPointPhone,
+                        _ => {
+                            unknown(f, &mut out.problems);
+                            continue;
+                        }
+                    };
+                    out.cover.push((key, f.field()));
+                }
+            }
+            "section" => {
+                for a in children(nodes, child) {
+                    if a.name == "answer" {
+                        native_answer(nodes, a, &mut out);
+                    } else {
+                        unknown(a, &mut out.problems);
+                    }
+                }
+            }
+            "answer" => native_answer(nodes, child, &mut out),
+            _ => unknown(child, &mut out.problems),
+        }
+    }
+    out
+}
+
+fn native_answer(nodes: &[Node], a: &Node, out: &mut RawReturn) {
+    let Some(question) = a.attr("question").map(str::trim).filter(|q| !q.is_empty()) else {
+        out.problems.push(Problem::warning(
+            "missing-question",
+            a.source(),
+            "an <answer> without a question attribute, not read",
+        ));
+        return;
+    };
+    let mut value: Option<RawField> = None;
+    let mut assistance = Vec::new();
+    let mut comment = None;
+    for c in children(nodes, a) {
+        match c.name.as_str() {
+            "value" => {
+                value.get_or_insert_with(|| c.field());
+            }
+            "assistance" => assistance.push(c.field()),
+            "comment" => comment = Some(c.field()).filter(|f| !f.value.is_blank()),
+            _ => unknown(c, &mut out.problems),
+        }
+    }
+    let answer = value.unwrap_or_else(|| a.field());
+    out.answers.push(RawAnswer {
+        question: question.to_owned(),
+        id_source: a.attr_source("question"),
+        answer,
+        assistance: assistance.into_iter().filter(|f| !f.value.is_blank()).collect(),
+        marks: Vec::new(),
+        comment,
+    });
+}
+
+/// Metadata elements of ODK and Kobo instances that carry nothing to read.
+const FORM_METADATA: [&str; 12] = [
+    "__version__",
+    "_version_",
+    "formhub",
+    "uuid",
+    "start",
+    "end",
+    "today",
+    "deviceid",
+    "username",
+    "simserial",
+    "subscriberid",
+    "phonenumber",
+];
+
+/// The value, assistance and comment elements of one question in an online form.
+type FieldNodes<'n> = (Option<&'n Node>, Option<&'n Node>, Option<&'n Node>);
+
+/// An online-form submission: fields named after question ids at any depth.
+fn online_form(nodes: &[Node]) -> RawReturn {
+    let root = &nodes[0];
+    let mut out = RawReturn::default();
+    if let Some(id) = root.attr("id") {
+        out.cover.push((
+            CoverKey::Questionnaire,
+            RawField { value: RawValue::Text(id.trim().to_owned()), source: root.attr_source("id") },
+        ));
+    }
+    if let Some(v) = root.attr_any_ns("version") {
+        out.cover.push((
+            CoverKey::Version,
+            RawField { value: RawValue::Text(v.trim().to_owned()), source: root.attr_source("version") },
+        ));
+    }
+    // question id -> (value, assistance, comment), in document order of first sight.
+    let mut order: Vec<String> = Vec::new();
+    let mut fields: BTreeMap<String, FieldNodes<'_>> = BTreeMap::new();
+    let mut stack: Vec<&Node> = children(nodes, root).collect();
+    stack.reverse();
+    while let Some(n) = stack.pop() {
+        let name = n.name.as_str();
+        if name == "meta" {
+            for m in children(nodes, n) {
+                match m.name.as_str() {
+                    "instanceID" => {
+                        out.instance_id = Some(m.text.trim().to_owned()).filter(|s| !s.is_empty())
+                    }
+                    "deprecatedID" => {
+                        out.deprecated_id = Some(m.text.trim().to_owned()).filter(|s| !s.is_empty())
+                    }
+                    _ => {}
+                }
+            }
+            continue;
+        }
+        if FORM_METADATA.contains(&name) {
+            continue;
+        }
+        let cover = match name {
+            "state" => Some(CoverKey::State),
+            "submitted" => Some(CoverKey::Submitted),
+            "language" => Some(CoverKey::Language),
+            "focal_point_name" => Some(CoverKey::FocalPointName),
+            "focal_point_institution" => Some(CoverKey::FocalPointInstitution),
+            "focal_point_email" => Some(CoverKey::FocalPointEmail),
+            "focal_point_phone" => Some(CoverKey::FocalPointPhone),
+            _ => None,
+        };
+        if let Some(key) = cover {
+            out.cover.push((key, n.field()));
+            continue;
+        }
+        let (base, part) = if let Some(b) = name.strip_suffix("_assistance") {
+            (b, 1)
+        } else if let Some(b) = name.strip_suffix("_comment") {
+            (b, 2)
+        } else {
+            (name, 0)
+        };
+        if let Some(id) = field_question_id(base) {
+            let entry = fields.entry(id.clone()).or_insert_with(|| {
+                order.push(id.clone());
+                (None, None, None)
+            });
+            let slot = match part {
+                0 => &mut entry.0,
+                1 => &mut entry.1,
+                _ => &mut entry.2,
+            };
+            if slot.is_none() {
+                *slot = Some(n);
+            }
+            continue;
+        }
+        if n.children.is_empty() {
+            unknown(n, &mut out.problems);
+        } else {
+            // A group: its fields are read at any depth, in document order.
+            let mut kids: Vec<&Node> = children(nodes, n).collect();
+            kids.reverse();
+            stack.extend(kids);
+        }
+    }
+    for id in order {
+        let Some((value, assistance, comment)) = fields.remove(&id) else { continue };
+        let anchor = value.or(assistance).or(comment);
+        let Some(anchor) = anchor else { continue };
+        let answer =
+            value.map_or_else(|| RawField { value: RawValue::Empty, source: anchor.source() }, Node::field);
+        let assistance = assistance
+            .map(|a| {
+                a.text
+                    .split_whitespace()
+                    .map(|code| RawField { value: RawValue::Text(code.to_owned()), source: a.source() })
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.answers.push(RawAnswer {
+            question: id,
+            id_source: anchor.source(),
+            answer,
+            assistance,
+            marks: Vec::new(),
+            comment: comment.map(Node::field).filter(|f| !f.value.is_blank()),
+        });
+    }
+    out
+}
+
+/// `UNTOC_5_1` -> `UNTOC.5.1` when the name has the shape of a question id.
+fn field_question_id(name: &str) -> Option<String> {
+    let mut parts = name.split('_');
+    let head = parts.next()?;
+    if head.is_empty() || !head.bytes().all(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    let rest: Vec<&str> = parts.collect();
+    if rest.is_empty() || rest.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_alphanumeric())) {
+        return None;
+    }
+    Some(format!("{head}.{}", rest.join(".")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits() -> Limits {
+        Limits::default()
+    }
+
+    #[test]
+    fn field_names_map_to_question_ids() {
+        assert_eq!(field_question_id("UNTOC_5_1").as_deref(), Some("UNTOC.5.1"));
+        assert_eq!(field_question_id("FIREARMS_13_2_TA").as_deref(), Some("FIREARMS.13.2.TA"));
+        assert_eq!(field_question_id("focal_point_name"), None);
+        assert_eq!(field_question_id("UNTOC"), None);
+        assert_eq!(field_question_id("UNTOC__1"), None);
+    }
+
+    #[test]
+    fn declared_encodings_are_found() {
+        assert_eq!(
+            declared_encoding(b"<?xml version=\"1.0\" encoding=\"windows-1252\"?><a/>").as_deref(),
+            Some("windows-1252")
+        );
+        assert_eq!(
+            declared_encoding(b"<?xml version='1.0' encoding = 'ISO-8859-1' ?><a/>").as_deref(),
+            Some("ISO-8859-1")
+        );
+        assert_eq!(declared_encoding(b"<?xml version=\"1.0\"?><a/>"), None);
+        assert_eq!(declared_encoding(b"<a/>"), None);
+    }
+
+    #[test]
+    fn native_return_is_read_with_paths_and_lines() {
+        let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<return xmlns=\"urn:art32:return:1\" questionnaire=\"UNTOC-2026\" version=\"1\" language=\"fr\">\n  <state code=\"FRA\">France</state>\n  <submitted>2026-02-14</submitted>\n  <section id=\"a\">\n    <answer question=\"UNTOC.5.1\">Partiellement</answer>\n  </section>\n  <section id=\"b\">\n    <answer question=\"UNTOC.5.TA\"><value>oui</value><assistance>training</assistance><assistance>Formation</assistance><comment>x &amp; y</comment></answer>\n  </section>\n  <extra/>\n</return>\n";
+        let raw = read(xml.as_bytes(), &limits()).unwrap();
+        assert_eq!(raw.cover.len(), 5);
+        assert_eq!(raw.answers.len(), 2);
+        assert_eq!(raw.answers[0].answer.value, RawValue::Text("Partiellement".into()));
+        assert_eq!(raw.answers[0].answer.source.to_string(), "/return/section[1]/answer[1] (line 6)");
+        assert_eq!(
+            raw.answers[1].answer.source.to_string(),
+            "/return/section[2]/answer[1]/value[1] (line 9)"
+        );
+        assert_eq!(raw.answers[1].assistance.len(), 2);
+        assert_eq!(raw.answers[1].comment.as_ref().unwrap().value, RawValue::Text("x & y".into()));
+        assert_eq!(raw.problems.len(), 1);
+        assert_eq!(raw.problems[0].code, "unknown-element");
+    }
+
+    #[test]
+    fn prefixed_namespaces_and_cdata_are_read() {
+        let xml = "<r:return xmlns:r=\"urn:art32:return:1\" questionnaire=\"TIP-2026\"><r:answer question=\"TIP.5.1\"><![CDATA[Yes]]></r:answer></r:return>";
+        let raw = read(xml.as_bytes(), &limits()).unwrap();
+        assert_eq!(raw.answers[0].answer.value, RawValue::Text("Yes".into()));
+    }
+
+    #[test]
+    fn doctype_and_custom_entities_are_refused() {
+        let bomb = "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\">]><return>&lol;</return>";
+        assert_eq!(read(bomb.as_bytes(), &limits()).unwrap_err().reason, Reason::DoctypeForbidden);
+        let undefined = "<return questionnaire=\"X\">&lol;</return>";
+        assert_eq!(read(undefined.as_bytes(), &limits()).unwrap_err().reason, Reason::MalformedXml);
+    }
+
+    #[test]
+    fn limits_are_enforced() {
+        let deep = format!("{}{}", "<a>".repeat(100), "</a>".repeat(100));
+        assert_eq!(read(deep.as_bytes(), &limits()).unwrap_err().reason, Reason::TooDeep);
+        let small = Limits { max_xml_text: 10, ..Limits::default() };
+        let long = "<return><answer question=\"A.1\">0123456789ABC</answer></return>";
+        assert_eq!(read(long.as_bytes(), &small).unwrap_err().reason, Reason::TextTooLong);
+    }
+
+    #[test]
+    fn encodings_are_decoded() {
+        let mut utf16: Vec<u8> = vec![0xFF, 0xFE];
+        utf16.extend(
+            "<return questionnaire=\"X\"><state code=\"FRA\">République</state></return>"
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        );
+        let raw = read(&utf16, &limits()).unwrap();
+        assert_eq!(raw.cover.len(), 2);
+        let latin1 = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><return questionnaire=\"X\"><submitted>R\xe9publique</submitted></return>";
+        let raw = read(latin1, &limits()).unwrap();
+        assert_eq!(raw.cover[1].1.value, RawValue::Text("République".into()));
+        let bad = b"<return>\n<a>\xff</a></return>";
+        let err = read(bad, &limits()).unwrap_err();
+        assert_eq!(err.reason, Reason::MalformedXml);
+        assert!(err.message.contains("line 2"), "{}", err.message);
+    }
+
+    #[test]
+    fn malformed_markup_names_line_and_column() {
+        let err = read(b"<return>\n  <a></b>\n</return>", &limits()).unwrap_err();
+        assert_eq!(err.reason, Reason::MalformedXml);
+        assert!(err.message.contains("line 2"), "{}", err.message);
+    }
+
+    #[test]
+    fn online_form_instances_are_read() {
+        let xml = r#"<data xmlns:jr="http://openrosa.org/javarosa" xmlns:orx="http://openrosa.org/xforms" id="UNTOC-2026" orx:version="1">
+  <state>FRA</state>
+  <grp_crim><UNTOC_5_1>partial</UNTOC_5_1><UNTOC_5_TA>yes</UNTOC_5_TA><UNTOC_5_TA_assistance>training legal-advice</UNTOC_5_TA_assistance><UNTOC_5_TA_comment>note</UNTOC_5_TA_comment></grp_crim>
+  <__version__>vX</__version__>
+  <meta><instanceID>uuid:2</instanceID><deprecatedID>uuid:1</deprecatedID></meta>
+</data>"#;
+        let raw = read(xml.as_bytes(), &limits()).unwrap();
+        assert_eq!(raw.instance_id.as_deref(), Some("uuid:2"));
+        assert_eq!(raw.deprecated_id.as_deref(), Some("uuid:1"));
+        assert_eq!(raw.answers.len(), 2);
+        assert_eq!(raw.answers[1].question, "UNTOC.5.TA");
+        assert_eq!(raw.answers[1].assistance.len(), 2);
+        assert!(raw.problems.is_empty(), "{:?}", raw.problems);
+        let enc =
+            r#"<data id="UNTOC-2026" encrypted="yes"><base64EncryptedKey>x</base64EncryptedKey></data>"#;
+        assert_eq!(read(enc.as_bytes(), &limits()).unwrap_err().reason, Reason::Encrypted);
+    }
+}

@@ -2,7 +2,8 @@
 
 use std::io::{self, Write};
 
-use super::csv::CsvWriter;
+use super::csv::{Cell, CsvWriter};
+use crate::schema::Kind;
 use super::{Output, RunOutput};
 
 /// answers.csv
@@ -34,17 +35,20 @@ impl Output for AnswersCsv {
             let Some(ret) = file.as_return() else { continue };
             for a in &ret.answers {
                 let value = a.value.as_ref().map(|v| v.render()).unwrap_or_default();
+                let source = a.source.to_string();
+                // A number answer's value and raw cell may be `-5`: left alone.
+                let is_number = a.kind == Some(Kind::Number);
                 csv.row([
-                    run.cycle.id.as_str(),
-                    &ret.iso3,
-                    &ret.questionnaire,
-                    &a.question,
-                    a.kind.map_or("", |k| k.code()),
-                    &value,
-                    &a.raw,
-                    a.status.code(),
-                    &file.path,
-                    &a.source.to_string(),
+                    Cell::Text(&run.cycle.id),
+                    Cell::Text(&ret.iso3),
+                    Cell::Text(&ret.questionnaire),
+                    Cell::Text(&a.question),
+                    Cell::Text(a.kind.map_or("", |k| k.code())),
+                    if is_number { Cell::Number(&value) } else { Cell::Text(&value) },
+                    if is_number { Cell::Number(&a.raw) } else { Cell::Text(&a.raw) },
+                    Cell::Text(a.status.code()),
+                    Cell::Text(&file.path),
+                    Cell::Text(&source),
                 ])?;
             }
         }

@@ -3,17 +3,14 @@
 
 use std::io::{self, Write};
 
-/// Whether a cell would be read as a formula: it starts with `=`, `+`, `-`,
-/// `@`, a tab, CR or LF, and is not a plain number (so `-5` stays `-5`).
+/// Whether a text cell would be read as a formula: it starts with `=`, `+`,
+/// `-`, `@`, a tab, CR or LF.
 pub fn is_formula_like(cell: &str) -> bool {
-    let Some(first) = cell.chars().next() else { return false };
-    if !matches!(first, '=' | '+' | '-' | '@' | '\t' | '\r' | '\n') {
-        return false;
-    }
-    !is_plain_number(cell)
+    cell.starts_with(['=', '+', '-', '@', '\t', '\r', '\n'])
 }
 
-fn is_plain_number(s: &str) -> bool {
+/// Whether a cell is a plain decimal number (`-5`, `+3`, `0.25`).
+pub fn is_plain_number(s: &str) -> bool {
     let body = s.strip_prefix(['-', '+']).unwrap_or(s);
     !body.is_empty()
         && body.bytes().all(|b| b.is_ascii_digit() || b == b'.')
@@ -22,9 +19,40 @@ fn is_plain_number(s: &str) -> bool {
         && !body.ends_with('.')
 }
 
-/// The cell as written: neutralized when formula-like.
+/// A text cell as written: neutralized when formula-like.
 pub fn neutralize(cell: &str) -> std::borrow::Cow<'_, str> {
     if is_formula_like(cell) { format!("'{cell}").into() } else { cell.into() }
+}
+
+/// One cell of a row: text (neutralized when formula-like) or a value of a
+/// number column (left alone when it is a plain number such as `-5`).
+#[derive(Debug, Clone, Copy)]
+pub enum Cell<'a> {
+    /// Free text.
+    Text(&'a str),
+    /// A value of a number column.
+    Number(&'a str),
+}
+
+impl<'a> From<&'a str> for Cell<'a> {
+    fn from(s: &'a str) -> Self {
+        Cell::Text(s)
+    }
+}
+
+impl<'a> From<&'a String> for Cell<'a> {
+    fn from(s: &'a String) -> Self {
+        Cell::Text(s)
+    }
+}
+
+impl Cell<'_> {
+    fn written(&self) -> std::borrow::Cow<'_, str> {
+        match *self {
+            Cell::Number(s) if is_plain_number(s) => s.into(),
+            Cell::Number(s) | Cell::Text(s) => neutralize(s),
+        }
+    }
 }
 
 /// A CSV file being written.
@@ -40,13 +68,13 @@ impl<'w> CsvWriter<'w> {
         Ok(CsvWriter { inner })
     }
 
-    /// Writes one row; every cell is neutralized.
-    pub fn row<I, S>(&mut self, cells: I) -> io::Result<()>
+    /// Writes one row; text cells are neutralized.
+    pub fn row<'c, I, C>(&mut self, cells: I) -> io::Result<()>
     where
-        I: IntoIterator<Item = S>,
-        S: AsRef<str>,
+        I: IntoIterator<Item = C>,
+        C: Into<Cell<'c>>,
     {
-        let cells: Vec<String> = cells.into_iter().map(|c| neutralize(c.as_ref()).into_owned()).collect();
+        let cells: Vec<String> = cells.into_iter().map(|c| c.into().written().into_owned()).collect();
         self.inner.write_record(&cells).map_err(io::Error::other)
     }
 
@@ -66,14 +94,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn formula_starts_are_neutralized_numbers_are_not() {
-        for bad in ["=1+2", "+33 1 23", "-see annex", "@SUM(A1)", "\tx", "\rx", "\nx", "-", "=", "-5-3"] {
+    fn formula_starts_are_neutralized_in_text_cells() {
+        for bad in ["=1+2", "+33 1 23", "-see annex", "@SUM(A1)", "\tx", "\rx", "\nx", "-", "=", "-5-3", "+1", "-5"] {
             assert!(is_formula_like(bad), "{bad:?}");
-            assert_eq!(neutralize(bad), format!("'{bad}"));
+            assert_eq!(Cell::Text(bad).written(), format!("'{bad}"));
         }
-        for ok in ["-5", "+3", "-0.25", "5", "Yes", "", "a=b", "1-2"] {
-            assert!(!is_formula_like(ok), "{ok:?}");
-            assert_eq!(neutralize(ok), ok);
+        for ok in ["5", "Yes", "", "a=b", "1-2"] {
+            assert_eq!(Cell::Text(ok).written(), ok);
+        }
+    }
+
+    #[test]
+    fn plain_numbers_in_number_columns_are_left_alone() {
+        for ok in ["-5", "+3", "-0.25", "5"] {
+            assert_eq!(Cell::Number(ok).written(), ok);
+        }
+        for bad in ["-5-3", "=1", "-", "+1e5", "-.5"] {
+            assert_eq!(Cell::Number(bad).written(), format!("'{bad}"));
         }
     }
 
@@ -84,9 +121,10 @@ mod tests {
             let mut w = CsvWriter::new(&mut buf, &["a", "b"]).unwrap();
             w.row(["x,y", "say \"hi\""]).unwrap();
             w.row(["line\nbreak", "=cmd"]).unwrap();
+            w.row([Cell::Number("-5"), Cell::Text("-5")]).unwrap();
             w.finish().unwrap();
         }
         let s = String::from_utf8(buf).unwrap();
-        assert_eq!(s, "a,b\r\n\"x,y\",\"say \"\"hi\"\"\"\r\n\"line\nbreak\",'=cmd\r\n");
+        assert_eq!(s, "a,b\r\n\"x,y\",\"say \"\"hi\"\"\"\r\n\"line\nbreak\",'=cmd\r\n-5,'-5\r\n");
     }
 }

@@ -1,0 +1,407 @@
+//! SPEC 4: spreadsheet returns are read by machine keys and localized labels,
+//! never by position, whatever cells States put them in.
+
+// Helpers of an integration test crate fail the test by panicking, as the
+// `#[test]` functions do (clippy.toml allows that only inside `#[test]`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use common::*;
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet};
+
+#[test]
+fn cover_keys_are_read_from_any_sheet() {
+    let c = TestCycle::new();
+    let mut answers = vec![header()];
+    answers.extend(full_answers("UNTOC-2026", &[]));
+    let mut info = vec![vec![V::S("Informations")], vec![]];
+    info.extend(cover("UNTOC-2026", "FRA", V::D(2026, 3, 1), "fr"));
+    write_book(&c.inbox("FRA/r.xlsx"), &[("Réponses", answers), ("Informations", info)]);
+    c.run(&[]);
+    let e = c.manifest_entry("FRA/r.xlsx");
+    assert_eq!((e["status"].as_str(), e["iso3"].as_str()), (Some("accepted"), Some("FRA")), "{e}");
+    let row = compliance_row(&c, "FRA", "UNTOC-2026");
+    assert_eq!((row["status"].as_str(), row["submitted"].as_str()), ("complete", "2026-03-01"));
+}
+
+#[test]
+fn cover_keys_are_read_by_localized_label_in_column_a() {
+    let c = TestCycle::new();
+    let mut rows: Vec<Vec<V>> = [
+        ("Questionnaire", V::S("UNTOC-2026")),
+        ("Version", V::N(1.0)),
+        ("État", V::S("France")),
+        ("Date de soumission", V::S("14/02/2026")),
+        ("Langue", V::S("Français")),
+    ]
+    .into_iter()
+    .map(|(label, value)| vec![V::S(label), V::S(label), value])
+    .collect();
+    rows.push(vec![]);
+    rows.push(header());
+    rows.extend(full_answers("UNTOC-2026", &[]));
+    write_book(&c.inbox("r.xlsx"), &[("Feuil1", rows)]);
+    c.run(&[]);
+    assert_eq!(c.manifest_entry("r.xlsx")["status"], "accepted");
+    let row = compliance_row(&c, "FRA", "UNTOC-2026");
+    assert_eq!((row["status"].as_str(), row["submitted"].as_str()), ("complete", "2026-02-14"));
+}
+
+#[test]
+fn header_row_is_found_by_localized_labels() {
+    let c = TestCycle::new();
+    let mut rows = cover("UNTOC-2026", "FRA", V::D(2026, 3, 1), "fr");
+    rows.push(vec![
+        V::S("Identifiant"),
+        V::S("Question"),
+        V::S("Réponse"),
+        V::S("Assistance requise"),
+        V::S("Commentaire"),
+    ]);
+    rows.extend(full_answers("UNTOC-2026", &[("UNTOC.5.TA", "Formation")]));
+    write_book(&c.inbox("r.xlsx"), &[("Questionnaire", rows)]);
+    c.run(&[]);
+    assert_eq!(compliance_row(&c, "FRA", "UNTOC-2026")["status"], "complete");
+    assert_eq!(need_types(&c), BTreeMap::from([("UNTOC.5.TA".into(), vec!["training".into()])]));
+}
+
+#[test]
+fn answer_column_may_precede_id_column_with_blank_columns_and_rows_between() {
+    let c = TestCycle::new();
+    let mut rows = vec![vec![], vec![], vec![], vec![]];
+    rows.push(vec![V::E, V::S("answer"), V::E, V::S("comment"), V::E, V::S("id"), V::S("assistance")]);
+    for (i, r) in full_answers("UNTOC-2026", &[("UNTOC.6.TA", "training")]).into_iter().enumerate() {
+        let [id, _, answer, assistance, _] = <[V; 5]>::try_from(r).unwrap();
+        rows.push(vec![V::E, answer, V::E, V::E, V::E, id, assistance]);
+        if i % 3 == 0 {
+            rows.push(vec![]);
+        }
+    }
+    write_book(
+        &c.inbox("r.xlsx"),
+        &[("Cover", cover("UNTOC-2026", "FRA", V::D(2026, 3, 1), "en")), ("Data", rows)],
+    );
+    c.run(&[]);
+    assert_eq!(compliance_row(&c, "FRA", "UNTOC-2026")["status"], "complete");
+    let answers = c.csv("answers.csv");
+    let first = answers.iter().find(|a| a["question"] == "UNTOC.0.TA").unwrap();
+    assert_eq!(first["source_ref"], "Data!B6", "answers are read from column B, rows from 6");
+    assert_eq!(need_types(&c)["UNTOC.6.TA"], ["training"]);
+}
+
+#[test]
+fn answer_sheets_are_read_in_any_order_and_under_any_name() {
+    let c = TestCycle::new();
+    let all = full_answers("UNTOC-2026", &[]);
+    let (first, second) = all.split_at(all.len() / 2);
+    let mut part2 = vec![header()];
+    part2.extend(second.iter().cloned());
+    let mut part1 = vec![header()];
+    part1.extend(first.iter().cloned());
+    write_book(
+        &c.inbox("r.xlsx"),
+        &[
+            ("Zweiter Teil", part2),
+            ("Portada", cover("UNTOC-2026", "ESP", V::D(2026, 3, 1), "es")),
+            ("Hoja 1 (2)", part1),
+        ],
+    );
+    c.run(&[]);
+    let row = compliance_row(&c, "ESP", "UNTOC-2026");
+    assert_eq!((row["status"].as_str(), row["required_missing"].as_str()), ("complete", ""));
+    assert_eq!(c.csv("answers.csv").iter().filter(|a| a["status"] == "valid").count(), all.len());
+}
+
+#[test]
+fn assistance_lists_split_on_semicolons_commas_and_line_breaks() {
+    let c = TestCycle::new();
+    let needs = [
+        ("UNTOC.5.TA", "training; legal-advice"),
+        ("UNTOC.6.TA", "equipment, data-systems"),
+        ("UNTOC.8.TA", "model-legislation\naction-plan\r\nother"),
+    ];
+    standard_return(&c, "FRA", "en", &needs);
+    c.run(&[]);
+    let types = need_types(&c);
+    assert_eq!(types["UNTOC.5.TA"], ["legal-advice", "training"]);
+    assert_eq!(types["UNTOC.6.TA"], ["data-systems", "equipment"]);
+    assert_eq!(types["UNTOC.8.TA"], ["model-legislation", "action-plan", "other"]);
+}
+
+#[test]
+fn assistance_labels_are_read_in_any_language() {
+    let c = TestCycle::new();
+    let needs = [
+        ("UNTOC.5.TA", "Formation; Asesoramiento jurídico"),
+        ("UNTOC.6.TA", "培训\nОборудование"),
+        ("UNTOC.8.TA", "التدريب, Legislative drafting"),
+    ];
+    standard_return(&c, "FRA", "en", &needs);
+    c.run(&[]);
+    let types = need_types(&c);
+    assert_eq!(types["UNTOC.5.TA"], ["legal-advice", "training"]);
+    assert_eq!(types["UNTOC.6.TA"], ["training", "equipment"]);
+    assert_eq!(types["UNTOC.8.TA"], ["legislative-drafting", "training"]);
+}
+
+#[test]
+fn checkbox_columns_read_x_check_one_and_true_as_requested() {
+    let c = TestCycle::new();
+    let row = [V::S("x"), V::S("✓"), V::N(1.0), V::B(true), V::S("TRUE")];
+    checkbox_return(&c, &row);
+    c.run(&[]);
+    let types = need_types(&c);
+    assert_eq!(
+        types["UNTOC.5.TA"],
+        ["legislative-drafting", "legal-advice", "training", "equipment", "other"]
+    );
+}
+
+#[test]
+fn checkbox_columns_read_blank_false_and_no_as_not_requested() {
+    let c = TestCycle::new();
+    let row = [V::E, V::B(false), V::S("No"), V::S("FALSE"), V::S("x")];
+    checkbox_return(&c, &row);
+    c.run(&[]);
+    assert_eq!(need_types(&c)["UNTOC.5.TA"], ["other"]);
+}
+
+#[test]
+fn string_number_and_boolean_cells_are_typed() {
+    let c = TestCycle::new();
+    let mut rows = full_answers("UNTOC-2026", &[]);
+    set_answer(&mut rows, "UNTOC.5.1", V::S("Partiellement"));
+    set_answer(&mut rows, "UNTOC.12.2", V::B(true));
+    set_answer(&mut rows, "UNTOC.16.1", V::B(false));
+    set_answer(&mut rows, "UNTOC.12.3", V::N(42.0));
+    set_answer(&mut rows, "UNTOC.18.2", V::S("1 234"));
+    ReturnSheet::new("UNTOC-2026", "FRA", V::D(2026, 3, 1), "fr")
+        .answers("Réponses", rows)
+        .write(&c.inbox("r.xlsx"));
+    c.run(&[]);
+    let values = answer_values(&c, "FRA");
+    for (q, want) in [
+        ("UNTOC.5.1", "partial"),
+        ("UNTOC.12.2", "yes"),
+        ("UNTOC.16.1", "no"),
+        ("UNTOC.12.3", "42"),
+        ("UNTOC.18.2", "1234"),
+    ] {
+        assert_eq!(values[q], (want.to_owned(), "valid".to_owned()), "{q}");
+    }
+}
+
+#[test]
+fn dates_are_read_from_date_cells_iso_text_and_day_first_text() {
+    let c = TestCycle::new();
+    let forms = [
+        ("FRA", V::D(2020, 5, 1)),
+        ("ESP", V::S("2020-05-01")),
+        ("USA", V::S("01/05/2020")),
+        ("EUU", V::S("01.05.2020")),
+    ];
+    for (state, date) in &forms {
+        let mut rows = full_answers("UNTOC-2026", &[]);
+        set_answer(&mut rows, "UNTOC.5.2", date.clone());
+        let state: &'static str = state;
+        ReturnSheet::new("UNTOC-2026", state, V::D(2026, 3, 1), "en")
+            .answers("Answers", rows)
+            .write(&c.inbox(&format!("{state}.xlsx")));
+    }
+    c.run(&[]);
+    for (state, _) in forms {
+        let got = &answer_values(&c, state)["UNTOC.5.2"];
+        assert_eq!(got, &("2020-05-01".to_owned(), "valid".to_owned()), "{state}");
+    }
+}
+
+#[test]
+fn an_error_cell_is_an_invalid_answer_not_a_crash() {
+    let c = TestCycle::new();
+    // UNTOC.5.1 holds =NA() with the cached result #N/A, as Excel saves it.
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("Cover").unwrap();
+    put_rows(ws, &cover("UNTOC-2026", "FRA", V::D(2026, 3, 1), "en"));
+    let ws = wb.add_worksheet().set_name("Answers").unwrap();
+    let mut rows = vec![header()];
+    rows.extend(full_answers("UNTOC-2026", &[]));
+    let row = rows.iter().position(|r| matches!(&r[0], V::T(id) if id == "UNTOC.5.1")).unwrap();
+    rows[row][2] = V::E;
+    put_rows(ws, &rows);
+    ws.write_formula(row as u32, 2, "=NA()").unwrap().set_formula_result(row as u32, 2, "#N/A");
+    wb.save(c.inbox("r.xlsx")).unwrap();
+    c.run(&[]);
+    assert_eq!(c.manifest_entry("r.xlsx")["status"], "accepted");
+    let a = c.csv("answers.csv").into_iter().find(|a| a["question"] == "UNTOC.5.1").unwrap();
+    assert_eq!((a["status"].as_str(), a["raw"].as_str()), ("invalid", "#N/A"), "{a:?}");
+    let row = compliance_row(&c, "FRA", "UNTOC-2026");
+    assert_eq!((row["status"].as_str(), row["required_missing"].as_str()), ("incomplete", "UNTOC.5.1"));
+}
+
+/// A valid return plus a sheet with cells at A1 and XFD1048576.
+fn sparse_giant(c: &TestCycle) {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("Cover").unwrap();
+    put_rows(ws, &cover("UNTOC-2026", "FRA", V::D(2026, 3, 1), "en"));
+    let ws = wb.add_worksheet().set_name("Answers").unwrap();
+    let mut rows = vec![header()];
+    rows.extend(full_answers("UNTOC-2026", &[]));
+    put_rows(ws, &rows);
+    let ws = wb.add_worksheet().set_name("Far").unwrap();
+    ws.write_string(0, 0, "top left").unwrap();
+    ws.write_string(1_048_575, 16_383, "bottom right").unwrap();
+    wb.save(c.inbox("giant.xlsx")).unwrap();
+}
+
+#[test]
+fn a_sheet_from_a1_to_xfd1048576_does_not_stop_the_run() {
+    let c = TestCycle::new();
+    sparse_giant(&c);
+    c.run(&[]);
+    let e = c.manifest_entry("giant.xlsx");
+    match e["status"].as_str() {
+        Some("rejected") => assert_eq!(e["reason"], "too-many-cells", "{e}"),
+        Some("accepted") => {}
+        other => panic!("unexpected status {other:?}: {e}"),
+    }
+}
+
+#[test]
+fn a_sheet_from_a1_to_xfd1048576_is_read_sparsely_when_the_row_limit_allows() {
+    let c = TestCycle::new();
+    sparse_giant(&c);
+    c.run(&["--max-rows", "1048576"]);
+    let e = c.manifest_entry("giant.xlsx");
+    assert_eq!(e["status"], "accepted", "{e}");
+}
+
+#[test]
+fn a_header_with_id_but_no_answer_column_is_reported_as_header_incomplete() {
+    let c = TestCycle::new();
+    let mut rows = cover("UNTOC-2026", "FRA", V::D(2026, 3, 1), "en");
+    rows.push(vec![V::S("id"), V::S("question"), V::S("Antwort"), V::S("comment")]);
+    rows.push(vec![V::S("UNTOC.5.1"), V::S("text"), V::S("Yes")]);
+    write_book(&c.inbox("r.xlsx"), &[("Sheet1", rows)]);
+    c.run(&[]);
+    let e = c.manifest_entry("r.xlsx");
+    let w = e["warnings"].as_array().unwrap();
+    let hit = w.iter().find(|w| w["code"] == "header-incomplete").unwrap_or_else(|| panic!("{e}"));
+    assert_eq!(hit["ref"], "Sheet1!A6", "{hit}");
+    assert!(hit["message"].as_str().unwrap().contains("\"Antwort\""), "{hit}");
+}
+
+// ---------------------------------------------------------------- helpers
+
+/// The standard answer-table header.
+fn header() -> Vec<V> {
+    ["id", "question", "answer", "assistance", "comment"].into_iter().map(V::S).collect()
+}
+
+/// Cover rows: key, label, value.
+fn cover(q: &'static str, state: &'static str, submitted: V, lang: &'static str) -> Vec<Vec<V>> {
+    vec![
+        vec![V::S("questionnaire"), V::S("Questionnaire"), V::S(q)],
+        vec![V::S("version"), V::S("Version"), V::N(1.0)],
+        vec![V::S("state"), V::S("State"), V::S(state)],
+        vec![V::S("submitted"), V::S("Date"), submitted],
+        vec![V::S("language"), V::S("Language"), V::S(lang)],
+    ]
+}
+
+/// Writes a workbook of sheets given as grids of rows from A1.
+fn write_book(path: &Path, sheets: &[(&str, Vec<Vec<V>>)]) {
+    let mut wb = Workbook::new();
+    for (name, rows) in sheets {
+        let ws = wb.add_worksheet().set_name(*name).unwrap();
+        put_rows(ws, rows);
+    }
+    wb.save(path).unwrap();
+}
+
+fn put_rows(ws: &mut Worksheet, rows: &[Vec<V>]) {
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    for (r, row) in rows.iter().enumerate() {
+        for (col, v) in row.iter().enumerate() {
+            let (r, col) = (r as u32, col as u16);
+            match v {
+                V::S(s) => {
+                    ws.write_string(r, col, *s).unwrap();
+                }
+                V::T(s) => {
+                    ws.write_string(r, col, s).unwrap();
+                }
+                V::N(n) => {
+                    ws.write_number(r, col, *n).unwrap();
+                }
+                V::B(b) => {
+                    ws.write_boolean(r, col, *b).unwrap();
+                }
+                V::D(y, m, d) => {
+                    let dt = ExcelDateTime::from_ymd(*y, *m, *d).unwrap();
+                    ws.write_datetime_with_format(r, col, &dt, &date).unwrap();
+                }
+                V::E => {}
+            }
+        }
+    }
+}
+
+/// Replaces the answer cell of question `id` in `full_answers` rows.
+fn set_answer(rows: &mut [Vec<V>], id: &str, v: V) {
+    let row = rows.iter_mut().find(|r| matches!(&r[0], V::T(q) if q == id)).unwrap();
+    row[2] = v;
+}
+
+/// A complete UNTOC return of `state` with the given needs, via the harness.
+fn standard_return(c: &TestCycle, state: &'static str, lang: &'static str, needs: &[(&str, &'static str)]) {
+    ReturnSheet::new("UNTOC-2026", state, V::D(2026, 3, 1), lang)
+        .answers("Answers", full_answers("UNTOC-2026", needs))
+        .write(&c.inbox(&format!("{state}/untoc.xlsx")));
+}
+
+/// A FRA return whose table has checkbox columns; UNTOC.5.TA is yes with `marks`.
+fn checkbox_return(c: &TestCycle, marks: &[V; 5]) {
+    let codes = ["legislative-drafting", "legal-advice", "training", "equipment", "other"];
+    let mut rows = cover("UNTOC-2026", "FRA", V::D(2026, 3, 1), "en");
+    let mut head = vec![V::S("id"), V::S("answer")];
+    head.extend(codes.iter().map(|c| V::T(format!("assistance:{c}"))));
+    rows.push(head);
+    for r in full_answers("UNTOC-2026", &[]) {
+        let is_target = matches!(&r[0], V::T(q) if q == "UNTOC.5.TA");
+        let mut row = vec![r[0].clone(), if is_target { V::S("Yes") } else { r[2].clone() }];
+        if is_target {
+            row.extend(marks.iter().cloned());
+        }
+        rows.push(row);
+    }
+    write_book(&c.inbox("FRA/untoc.xlsx"), &[("Return", rows)]);
+}
+
+/// needs.csv assistance types per question (in file order).
+fn need_types(c: &TestCycle) -> BTreeMap<String, Vec<String>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for r in c.csv("needs.csv") {
+        out.entry(r["question"].clone()).or_default().push(r["assistance_type"].clone());
+    }
+    out
+}
+
+/// answers.csv (value, status) per question of one State.
+fn answer_values(c: &TestCycle, iso3: &str) -> BTreeMap<String, (String, String)> {
+    c.csv("answers.csv")
+        .into_iter()
+        .filter(|a| a["iso3"] == iso3)
+        .map(|a| (a["question"].clone(), (a["value"].clone(), a["status"].clone())))
+        .collect()
+}
+
+fn compliance_row(c: &TestCycle, iso3: &str, q: &str) -> BTreeMap<String, String> {
+    c.csv("compliance.csv")
+        .into_iter()
+        .find(|r| r["iso3"] == iso3 && r["questionnaire"] == q)
+        .unwrap_or_else(|| panic!("no compliance row {iso3} {q}"))
+}

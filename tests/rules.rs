@@ -1,0 +1,556 @@
+//! SPEC 6 (rules) and 7 (outputs): every file accounted for, bad input never
+//! stops the batch, which return counts, compliance findings, deterministic
+//! and neutralized outputs; and the run errors that exit 2.
+
+// Helpers of an integration test crate fail the test by panicking, as the
+// `#[test]` functions do (clippy.toml allows that only inside `#[test]`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use common::*;
+
+type Row = BTreeMap<String, String>;
+
+#[test]
+fn every_inbox_file_gets_exactly_one_manifest_entry() {
+    let c = TestCycle::new();
+    untoc("FRA", V::D(2026, 3, 1)).write(&c.inbox("FRA/untoc.xlsx"));
+    untoc("ESP", V::D(2026, 3, 1)).write(&c.inbox("x.xlsx/inner.xlsx"));
+    std::fs::write(c.inbox("FRA/~$untoc.xlsx"), b"lock").unwrap();
+    std::fs::write(c.inbox(".DS_Store"), b"\0\0\0\x01Bud1").unwrap();
+    std::fs::write(c.inbox("notes.txt"), "call FRA back").unwrap();
+    std::fs::write(c.inbox("empty.ods"), b"").unwrap();
+    std::fs::write(c.inbox("random.xls"), (0..4096u32).map(|i| (i * 7919 % 251) as u8).collect::<Vec<_>>())
+        .unwrap();
+    let full = std::fs::read(c.inbox("FRA/untoc.xlsx")).unwrap();
+    std::fs::write(c.inbox("truncated.xlsx"), &full[..full.len() / 2]).unwrap();
+    c.run(&[]);
+    let manifest = c.manifest();
+    assert_eq!(manifest.len(), count_files(&c.path().join("inbox")));
+    assert_eq!(manifest.len(), 8);
+    let expect = [
+        ("FRA/untoc.xlsx", "accepted", None),
+        ("x.xlsx/inner.xlsx", "accepted", None),
+        ("FRA/~$untoc.xlsx", "ignored", Some("lock-file")),
+        (".DS_Store", "ignored", Some("system-file")),
+        ("notes.txt", "ignored", Some("other-file")),
+        ("empty.ods", "rejected", Some("empty-file")),
+        ("random.xls", "rejected", Some("corrupt")),
+        ("truncated.xlsx", "rejected", Some("corrupt")),
+    ];
+    for (path, status, reason) in expect {
+        let e = c.manifest_entry(path);
+        assert_eq!((e["status"].as_str(), e["reason"].as_str()), (Some(status), reason), "{e}");
+    }
+}
+
+#[test]
+fn a_compound_file_with_an_encrypted_package_is_rejected_as_encrypted_whatever_its_name() {
+    let c = TestCycle::new();
+    let mut cfb = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    cfb.resize(1024, 0);
+    cfb.extend("EncryptedPackage".encode_utf16().flat_map(u16::to_le_bytes));
+    cfb.resize(2048, 0);
+    for name in ["FRA/untoc.xlsx", "FRA/untoc.xls", "FRA/untoc"] {
+        std::fs::write(c.inbox(name), &cfb).unwrap();
+    }
+    c.run(&[]);
+    for name in ["FRA/untoc.xlsx", "FRA/untoc.xls", "FRA/untoc"] {
+        let e = c.manifest_entry(name);
+        assert_eq!(
+            (e["status"].as_str(), e["reason"].as_str()),
+            (Some("rejected"), Some("encrypted")),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn a_later_resubmission_counts_and_the_earlier_is_superseded() {
+    let c = TestCycle::new();
+    untoc("FRA", V::D(2026, 4, 1)).write(&c.inbox("FRA/a-resubmitted.xlsx"));
+    untoc("FRA", V::D(2026, 3, 1)).write(&c.inbox("FRA/b-first.xlsx"));
+    c.run(&[]);
+    assert_eq!(status(&c, "FRA/a-resubmitted.xlsx"), ("accepted".into(), String::new()));
+    assert_eq!(status(&c, "FRA/b-first.xlsx"), ("superseded".into(), "superseded".into()));
+    assert_eq!(row(&c, "FRA", "UNTOC-2026")["submitted"], "2026-04-01");
+}
+
+#[test]
+fn an_undated_return_ranks_below_a_dated_one() {
+    let c = TestCycle::new();
+    untoc("FRA", V::E).write(&c.inbox("FRA/undated.xlsx"));
+    with_answers("FRA", V::D(2026, 3, 1), blank(full_answers("UNTOC-2026", &[]), &["UNTOC.5.1"]))
+        .write(&c.inbox("FRA/dated.xlsx"));
+    c.run(&[]);
+    assert_eq!(status(&c, "FRA/dated.xlsx").0, "accepted");
+    assert_eq!(status(&c, "FRA/undated.xlsx"), ("superseded".into(), "superseded".into()));
+}
+
+#[test]
+fn on_the_same_date_the_return_with_more_answered_questions_counts() {
+    let c = TestCycle::new();
+    untoc("FRA", V::D(2026, 3, 1)).write(&c.inbox("FRA/a-full.xlsx"));
+    with_answers("FRA", V::D(2026, 3, 1), blank(full_answers("UNTOC-2026", &[]), &["UNTOC.5.3"]))
+        .write(&c.inbox("FRA/b-partial.xlsx"));
+    c.run(&[]);
+    assert_eq!(status(&c, "FRA/a-full.xlsx").0, "accepted");
+    assert_eq!(status(&c, "FRA/b-partial.xlsx"), ("superseded".into(), "superseded".into()));
+    assert!(!row(&c, "FRA", "UNTOC-2026")["flags"].contains("conflicting-returns"));
+}
+
+#[test]
+fn on_the_same_date_with_as_many_answers_the_greatest_sha256_counts_and_is_flagged() {
+    let c = TestCycle::new();
+    for (name, text) in [("FRA/one.xlsx", "Act No. 1"), ("FRA/two.xlsx", "Act No. 2")] {
+        let mut rows = full_answers("UNTOC-2026", &[]);
+        set(&mut rows, "UNTOC.5.3", 2, V::S(text));
+        with_answers("FRA", V::D(2026, 3, 1), rows).write(&c.inbox(name));
+    }
+    c.run(&[]);
+    let (one, two) = (c.manifest_entry("FRA/one.xlsx"), c.manifest_entry("FRA/two.xlsx"));
+    let (winner, loser) =
+        if one["sha256"].as_str() > two["sha256"].as_str() { (one, two) } else { (two, one) };
+    assert_eq!(winner["status"], "accepted", "{winner}");
+    assert_eq!(
+        (loser["status"].as_str(), loser["reason"].as_str()),
+        (Some("superseded"), Some("superseded"))
+    );
+    assert!(row(&c, "FRA", "UNTOC-2026")["flags"].split(';').any(|f| f == "conflicting-returns"));
+}
+
+#[test]
+fn a_byte_identical_copy_is_superseded_as_duplicate() {
+    let c = TestCycle::new();
+    untoc("FRA", V::D(2026, 3, 1)).write(&c.inbox("FRA/untoc.xlsx"));
+    std::fs::copy(c.inbox("FRA/untoc.xlsx"), c.inbox("FRA/untoc (copy).xlsx")).unwrap();
+    c.run(&[]);
+    let mut got = [status(&c, "FRA/untoc.xlsx"), status(&c, "FRA/untoc (copy).xlsx")];
+    got.sort();
+    assert_eq!(got, [("accepted".into(), String::new()), ("superseded".into(), "duplicate".into())]);
+    assert!(row(&c, "FRA", "UNTOC-2026")["flags"].is_empty());
+}
+
+#[test]
+fn a_return_after_the_deadline_is_late_and_one_on_the_deadline_is_not() {
+    let c = TestCycle::new();
+    untoc("FRA", V::D(2026, 7, 1)).write(&c.inbox("FRA/untoc.xlsx"));
+    untoc("ESP", V::D(2026, 6, 30)).write(&c.inbox("ESP/untoc.xlsx"));
+    c.run(&[]);
+    assert!(flags(&c, "FRA", "UNTOC-2026").contains(&"late".to_owned()));
+    assert!(!flags(&c, "ESP", "UNTOC-2026").contains(&"late".to_owned()));
+}
+
+#[test]
+fn an_undated_return_is_flagged_undated() {
+    let c = TestCycle::new();
+    untoc("FRA", V::E).write(&c.inbox("FRA/untoc.xlsx"));
+    c.run(&[]);
+    let r = row(&c, "FRA", "UNTOC-2026");
+    assert_eq!(
+        (r["status"].as_str(), r["flags"].as_str(), r["submitted"].as_str()),
+        ("complete", "undated", "")
+    );
+}
+
+#[test]
+fn a_rejected_file_naming_the_state_and_questionnaire_flags_rejected_files() {
+    let c = TestCycle::new();
+    untoc("FRA", V::D(2026, 3, 1)).write(&c.inbox("FRA/untoc.xlsx"));
+    let mut v9 = untoc("FRA", V::D(2026, 3, 2));
+    v9.cover[1].2 = V::N(9.0);
+    v9.write(&c.inbox("FRA/untoc-v9.xlsx"));
+    c.run(&[]);
+    let e = c.manifest_entry("FRA/untoc-v9.xlsx");
+    assert_eq!(
+        (e["status"].as_str(), e["reason"].as_str()),
+        (Some("rejected"), Some("unknown-questionnaire"))
+    );
+    assert_eq!((e["iso3"].as_str(), e["questionnaire"].as_str()), (Some("FRA"), Some("UNTOC-2026")));
+    assert_eq!(row(&c, "FRA", "UNTOC-2026")["flags"], "rejected-files");
+    assert!(!flags(&c, "FRA", "TIP-2026").contains(&"rejected-files".to_owned()));
+}
+
+#[test]
+fn no_focal_point_is_flagged_without_a_register_row_or_a_cover_contact() {
+    let c = TestCycle::new();
+    untoc("ESP", V::D(2026, 3, 1)).write(&c.inbox("ESP/untoc.xlsx"));
+    c.run(&[]);
+    assert_eq!(row(&c, "ESP", "UNTOC-2026")["flags"], "no-focal-point");
+    assert!(!flags(&c, "FRA", "UNTOC-2026").contains(&"no-focal-point".to_owned()));
+}
+
+#[test]
+fn a_focal_point_on_the_cover_alone_clears_no_focal_point() {
+    let c = TestCycle::new();
+    let mut r = untoc("USA", V::D(2026, 3, 1));
+    r.cover.push(("focal_point.name", "Focal point", V::S("Pat Doe")));
+    r.cover.push(("focal_point.email", "Email", V::S("pat.doe@state.example")));
+    r.write(&c.inbox("USA/untoc.xlsx"));
+    c.run(&[]);
+    assert_eq!(row(&c, "USA", "UNTOC-2026")["flags"], "");
+    assert!(!flags(&c, "USA", "TIP-2026").contains(&"no-focal-point".to_owned()));
+}
+
+#[test]
+fn a_signatory_return_is_accepted_unbound_and_creates_no_compliance_row() {
+    let c = TestCycle::new();
+    ReturnSheet::new("UNTOC-2026", "BTN", V::D(2026, 3, 1), "en")
+        .answers("Answers", full_answers("UNTOC-2026", &[("UNTOC.5.TA", "training")]))
+        .write(&c.inbox("BTN/untoc.xlsx"));
+    c.run(&[]);
+    assert_eq!(status(&c, "BTN/untoc.xlsx").0, "accepted");
+    let needs = c.csv("needs.csv");
+    let btn: Vec<_> = needs.iter().filter(|n| n["iso3"] == "BTN").collect();
+    assert_eq!(btn.len(), 1);
+    assert_eq!((btn[0]["bound"].as_str(), btn[0]["assistance_type"].as_str()), ("false", "training"));
+    assert!(c.csv("compliance.csv").iter().all(|r| r["iso3"] != "BTN"));
+}
+
+#[test]
+fn a_state_not_party_to_an_instrument_gets_no_compliance_row_for_it() {
+    let c = TestCycle::new();
+    ReturnSheet::new("FIREARMS-2026", "USA", V::D(2026, 3, 1), "en")
+        .answers("Answers", full_answers("FIREARMS-2026", &[]))
+        .write(&c.inbox("USA/firearms.xlsx"));
+    c.run(&[]);
+    assert_eq!(status(&c, "USA/firearms.xlsx").0, "accepted");
+    let usa: Vec<String> = c
+        .csv("compliance.csv")
+        .into_iter()
+        .filter(|r| r["iso3"] == "USA")
+        .map(|r| r["questionnaire"].clone())
+        .collect();
+    assert_eq!(usa, ["UNTOC-2026", "TIP-2026", "SOM-2026"]);
+}
+
+#[test]
+fn a_return_naming_no_state_of_the_register_is_rejected_unknown_state() {
+    let c = TestCycle::new();
+    untoc("Atlantis", V::D(2026, 3, 1)).write(&c.inbox("atlantis.xlsx"));
+    c.run(&[]);
+    assert_eq!(status(&c, "atlantis.xlsx"), ("rejected".into(), "unknown-state".into()));
+}
+
+#[test]
+fn a_return_naming_an_unknown_questionnaire_is_rejected_unknown_questionnaire() {
+    let c = TestCycle::new();
+    ReturnSheet::new("UNTOC-1999", "FRA", V::D(2026, 3, 1), "en")
+        .answers("Answers", full_answers("UNTOC-2026", &[]))
+        .write(&c.inbox("FRA/old.xlsx"));
+    c.run(&[]);
+    assert_eq!(status(&c, "FRA/old.xlsx"), ("rejected".into(), "unknown-questionnaire".into()));
+}
+
+#[test]
+fn a_required_question_blank_or_invalid_makes_the_return_incomplete() {
+    let c = TestCycle::new();
+    with_answers("FRA", V::D(2026, 3, 1), blank(full_answers("UNTOC-2026", &[]), &["UNTOC.5.1"]))
+        .write(&c.inbox("FRA/untoc.xlsx"));
+    let mut rows = full_answers("UNTOC-2026", &[]);
+    set(&mut rows, "UNTOC.12.2", 2, V::S("Maybe"));
+    with_answers("ESP", V::D(2026, 3, 1), rows).write(&c.inbox("ESP/untoc.xlsx"));
+    c.run(&[]);
+    for (iso3, q) in [("FRA", "UNTOC.5.1"), ("ESP", "UNTOC.12.2")] {
+        let r = row(&c, iso3, "UNTOC-2026");
+        assert_eq!((r["status"].as_str(), r["required_missing"].as_str()), ("incomplete", q), "{iso3}");
+    }
+}
+
+#[test]
+fn an_optional_question_left_blank_keeps_the_return_complete() {
+    let c = TestCycle::new();
+    let rows = blank(full_answers("UNTOC-2026", &[]), &["UNTOC.5.2", "UNTOC.5.3", "UNTOC.12.3"]);
+    with_answers("FRA", V::D(2026, 3, 1), rows).write(&c.inbox("FRA/untoc.xlsx"));
+    c.run(&[]);
+    let r = row(&c, "FRA", "UNTOC-2026");
+    assert_eq!((r["status"].as_str(), r["required_missing"].as_str()), ("complete", ""));
+}
+
+#[test]
+fn answers_csv_holds_every_answer_row_of_the_retained_return_with_its_status() {
+    let c = TestCycle::new();
+    untoc("FRA", V::D(2026, 1, 1)).write(&c.inbox("FRA/a-old.xlsx"));
+    let mut rows = blank(full_answers("UNTOC-2026", &[]), &["UNTOC.5.2"]);
+    set(&mut rows, "UNTOC.12.3", 2, V::S("many"));
+    rows.push(vec![V::S("UNTOC.99.9"), V::E, V::S("Yes")]);
+    rows.push(vec![V::S("UNTOC.5.1"), V::E, V::S("No")]);
+    let expected: Vec<(String, &str)> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let q = match &r[0] {
+                V::T(q) => q.clone(),
+                V::S(q) => (*q).to_owned(),
+                other => panic!("{other:?}"),
+            };
+            let status = match (q.as_str(), i + 1 == rows.len()) {
+                ("UNTOC.5.2", _) => "blank",
+                ("UNTOC.12.3", _) => "invalid",
+                ("UNTOC.99.9", _) => "unknown-question",
+                ("UNTOC.5.1", true) => "duplicate",
+                _ => "valid",
+            };
+            (q, status)
+        })
+        .collect();
+    with_answers("FRA", V::D(2026, 3, 1), rows).write(&c.inbox("FRA/b-new.xlsx"));
+    c.run(&[]);
+    let answers = c.csv("answers.csv");
+    assert!(answers.iter().all(|a| a["source_file"] == "FRA/b-new.xlsx"));
+    let got: Vec<(String, &str)> =
+        answers.iter().map(|a| (a["question"].clone(), a["status"].as_str())).collect();
+    assert_eq!(got, expected);
+    assert_eq!(answers.last().unwrap()["source_ref"], format!("Answers!C{}", expected.len() + 2));
+}
+
+#[test]
+fn formula_like_comments_are_neutralized_in_needs_csv() {
+    let comments = [
+        ("UNTOC.5.TA", "=HYPERLINK(\"http://evil.example\",\"annex\")"),
+        ("UNTOC.6.TA", "@x"),
+        ("UNTOC.8.TA", "-see annex"),
+    ];
+    let needs = comments_return(&comments);
+    for (q, text) in comments {
+        assert_eq!(needs[q], format!("'{text}"), "{q}");
+    }
+}
+
+#[test]
+fn a_comment_that_reads_as_a_signed_number_is_neutralized_in_needs_csv() {
+    let needs = comments_return(&[("UNTOC.5.TA", "+1")]);
+    assert_eq!(needs["UNTOC.5.TA"], "'+1");
+}
+
+#[test]
+fn a_negative_number_answer_stays_plain_in_answers_csv() {
+    let c = TestCycle::new();
+    let mut rows = full_answers("UNTOC-2026", &[]);
+    set(&mut rows, "UNTOC.12.3", 2, V::N(-5.0));
+    with_answers("FRA", V::D(2026, 3, 1), rows).write(&c.inbox("FRA/untoc.xlsx"));
+    c.run(&[]);
+    let a = c.csv("answers.csv").into_iter().find(|a| a["question"] == "UNTOC.12.3").unwrap();
+    assert_eq!((a["value"].as_str(), a["raw"].as_str(), a["status"].as_str()), ("-5", "-5", "valid"));
+}
+
+const OUTPUTS: [&str; 7] = [
+    "needs.csv",
+    "needs.jsonl",
+    "answers.csv",
+    "compliance.csv",
+    "followup.csv",
+    "manifest.jsonl",
+    "summary.json",
+];
+
+#[test]
+fn outputs_are_byte_identical_with_one_or_two_threads() {
+    let c = TestCycle::new();
+    for (rel, bytes) in corpus() {
+        std::fs::write(c.inbox(&rel), bytes).unwrap();
+    }
+    let (o1, o2) = (c.path().join("o1"), c.path().join("o2"));
+    c.run(&["--threads", "1", "--out", o1.to_str().unwrap()]);
+    c.run(&["--threads", "2", "--out", o2.to_str().unwrap()]);
+    for name in OUTPUTS {
+        assert!(
+            std::fs::read(o1.join(name)).unwrap() == std::fs::read(o2.join(name)).unwrap(),
+            "{name} differs"
+        );
+    }
+}
+
+#[test]
+fn outputs_do_not_depend_on_the_order_files_were_copied_in() {
+    let files = corpus();
+    let (a, b) = (TestCycle::new(), TestCycle::new());
+    for (rel, bytes) in &files {
+        std::fs::write(a.inbox(rel), bytes).unwrap();
+    }
+    for (rel, bytes) in files.iter().rev() {
+        std::fs::write(b.inbox(rel), bytes).unwrap();
+    }
+    a.run(&[]);
+    b.run(&["--threads", "2"]);
+    for name in OUTPUTS {
+        assert!(a.output(name) == b.output(name), "{name} differs");
+    }
+}
+
+#[test]
+fn outputs_do_not_depend_on_folder_names_beyond_the_paths_they_show() {
+    // Renamed folders sort in the opposite order; mapped back, every output is the same.
+    let renames =
+        [("BTN/", "zz-bhutan/"), ("ESP/", "yy-spain/"), ("FRA/", "xx-france/"), ("USA/", "ww-usa/")];
+    let files = corpus();
+    let (a, b) = (TestCycle::new(), TestCycle::new());
+    for (rel, bytes) in &files {
+        std::fs::write(a.inbox(rel), bytes).unwrap();
+        let renamed = renames.iter().fold(rel.clone(), |p, (from, to)| p.replace(from, to));
+        std::fs::write(b.inbox(&renamed), bytes).unwrap();
+    }
+    a.run(&[]);
+    b.run(&[]);
+    assert_eq!(a.output("summary.json"), b.output("summary.json"));
+    for name in OUTPUTS {
+        let back = renames.iter().fold(b.output(name), |t, (from, to)| t.replace(to, from));
+        let want_text = a.output(name);
+        let mut want: Vec<&str> = want_text.lines().collect();
+        let mut got: Vec<&str> = back.lines().collect();
+        if name == "manifest.jsonl" {
+            // Sorted by path, which the renaming reorders.
+            want.sort();
+            got.sort();
+        }
+        assert_eq!(want, got, "{name}");
+    }
+}
+
+#[test]
+fn a_missing_cycle_toml_exits_2_naming_the_file() {
+    let c = TestCycle::new();
+    std::fs::remove_file(c.path().join("cycle.toml")).unwrap();
+    let err = run_fails(c.path(), &[]);
+    assert!(err.contains(&c.path().join("cycle.toml").display().to_string()), "{err}");
+}
+
+#[test]
+fn a_bad_date_in_cycle_toml_exits_2_naming_the_file_and_line() {
+    let c = TestCycle::new();
+    let toml = std::fs::read_to_string(c.path().join("cycle.toml")).unwrap();
+    assert_eq!(toml.lines().nth(2), Some("deadline = \"2026-06-30\""));
+    std::fs::write(c.path().join("cycle.toml"), toml.replace("2026-06-30", "2026-06-31")).unwrap();
+    let err = run_fails(c.path(), &[]);
+    assert!(err.contains("cycle.toml:3:") && err.contains("2026-06-31"), "{err}");
+}
+
+#[test]
+fn a_bad_region_in_parties_csv_exits_2_naming_the_file_and_line() {
+    let parties = PARTIES.replace("ESP,Spain,WEOG", "ESP,Spain,EUROPE");
+    let c = TestCycle::with_register(&parties, "");
+    let err = run_fails(c.path(), &[]);
+    assert!(err.contains("parties.csv:3:") && err.contains("EUROPE"), "{err}");
+}
+
+#[test]
+fn an_output_folder_under_a_regular_file_exits_2_naming_the_path() {
+    let c = TestCycle::new();
+    let blocker = c.path().join("blocker");
+    std::fs::write(&blocker, "not a folder").unwrap();
+    let err = run_fails(c.path(), &["--out", blocker.join("out").to_str().unwrap()]);
+    assert!(err.contains(&blocker.display().to_string()), "{err}");
+}
+
+// ---------------------------------------------------------------- helpers
+
+/// Runs a FRA return whose need questions carry `comments`; returns needs.csv comment per question.
+fn comments_return(comments: &[(&str, &'static str)]) -> BTreeMap<String, String> {
+    let c = TestCycle::new();
+    let needs: Vec<(&str, &'static str)> = comments.iter().map(|(q, _)| (*q, "training")).collect();
+    let mut rows = full_answers("UNTOC-2026", &needs);
+    for (q, text) in comments {
+        set(&mut rows, q, 4, V::S(text));
+    }
+    with_answers("FRA", V::D(2026, 3, 1), rows).write(&c.inbox("FRA/untoc.xlsx"));
+    c.run(&[]);
+    c.csv("needs.csv").into_iter().map(|n| (n["question"].clone(), n["comment"].clone())).collect()
+}
+
+/// A complete UNTOC return.
+fn untoc(state: &'static str, submitted: V) -> ReturnSheet {
+    with_answers(state, submitted, full_answers("UNTOC-2026", &[]))
+}
+
+/// A UNTOC return with the given answer rows.
+fn with_answers(state: &'static str, submitted: V, rows: Vec<Vec<V>>) -> ReturnSheet {
+    ReturnSheet::new("UNTOC-2026", state, submitted, "en").answers("Answers", rows)
+}
+
+/// Sets column `col` of the row of question `id`.
+fn set(rows: &mut [Vec<V>], id: &str, col: usize, v: V) {
+    rows.iter_mut().find(|r| matches!(&r[0], V::T(q) if q == id)).unwrap_or_else(|| panic!("{id}"))[col] = v;
+}
+
+/// Blanks the answers of `ids`.
+fn blank(mut rows: Vec<Vec<V>>, ids: &[&str]) -> Vec<Vec<V>> {
+    for id in ids {
+        set(&mut rows, id, 2, V::E);
+    }
+    rows
+}
+
+/// (status, reason) of a manifest entry.
+fn status(c: &TestCycle, path: &str) -> (String, String) {
+    let e = c.manifest_entry(path);
+    (e["status"].as_str().unwrap().to_owned(), e["reason"].as_str().unwrap_or("").to_owned())
+}
+
+fn row(c: &TestCycle, iso3: &str, q: &str) -> Row {
+    c.csv("compliance.csv")
+        .into_iter()
+        .find(|r| r["iso3"] == iso3 && r["questionnaire"] == q)
+        .unwrap_or_else(|| panic!("no compliance row {iso3} {q}"))
+}
+
+fn flags(c: &TestCycle, iso3: &str, q: &str) -> Vec<String> {
+    row(c, iso3, q)["flags"].split(';').filter(|f| !f.is_empty()).map(String::from).collect()
+}
+
+fn count_files(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| if p.is_dir() { count_files(&p) } else { 1 })
+        .sum()
+}
+
+/// Runs `art32 run` expecting exit 2; returns stderr.
+fn run_fails(cycle: &Path, extra: &[&str]) -> String {
+    let mut args = vec!["run", cycle.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let out = run(&args);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    err
+}
+
+/// A mixed inbox, written once (workbooks carry their creation time) and
+/// returned as (relative path, bytes) in path order.
+fn corpus() -> Vec<(String, Vec<u8>)> {
+    let stage = TestCycle::new();
+    let mut v2 = full_answers("UNTOC-2026", &[("UNTOC.5.TA", "training; legal-advice")]);
+    set(&mut v2, "UNTOC.5.TA", 4, V::S("-see annex"));
+    with_answers("FRA", V::D(2026, 5, 1), v2).write(&stage.inbox("FRA/untoc-v2.xlsx"));
+    untoc("FRA", V::D(2026, 3, 1)).write(&stage.inbox("FRA/untoc-v1.xlsx"));
+    ReturnSheet::new("TIP-2026", "FRA", V::D(2026, 3, 1), "fr")
+        .answers("Réponses", full_answers("TIP-2026", &[("TIP.5.TA", "Formation")]))
+        .write(&stage.inbox("FRA/tip.xlsx"));
+    with_answers("ESP", V::D(2026, 7, 10), full_answers("UNTOC-2026", &[("UNTOC.6.TA", "equipment")]))
+        .write(&stage.inbox("ESP/untoc.xlsx"));
+    std::fs::copy(stage.inbox("ESP/untoc.xlsx"), stage.inbox("ESP/untoc copy.xlsx")).unwrap();
+    let mut usa = untoc("USA", V::E);
+    usa.cover.push(("focal_point.name", "Focal point", V::S("Pat Doe")));
+    usa.write(&stage.inbox("USA/untoc.xlsx"));
+    with_answers("BTN", V::D(2026, 3, 1), full_answers("UNTOC-2026", &[("UNTOC.28.TA", "data-systems")]))
+        .write(&stage.inbox("BTN/untoc.xlsx"));
+    std::fs::write(stage.inbox("USA/notes.txt"), "draft").unwrap();
+    std::fs::write(stage.inbox("ESP/broken.xlsx"), b"PK\x03\x04broken").unwrap();
+    let inbox = stage.path().join("inbox");
+    let mut out = Vec::new();
+    for dir in ["BTN", "ESP", "FRA", "USA"] {
+        for e in std::fs::read_dir(inbox.join(dir)).unwrap() {
+            let e = e.unwrap();
+            out.push((
+                format!("{dir}/{}", e.file_name().to_string_lossy()),
+                std::fs::read(e.path()).unwrap(),
+            ));
+        }
+    }
+    out.sort();
+    out
+}

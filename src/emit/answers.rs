@@ -3,8 +3,8 @@
 use std::io::{self, Write};
 
 use super::csv::{Cell, CsvWriter};
-use crate::schema::Kind;
 use super::{Output, RunOutput};
+use crate::schema::Kind;
 
 /// answers.csv
 pub struct AnswersCsv;

@@ -95,7 +95,9 @@ mod tests {
 
     #[test]
     fn formula_starts_are_neutralized_in_text_cells() {
-        for bad in ["=1+2", "+33 1 23", "-see annex", "@SUM(A1)", "\tx", "\rx", "\nx", "-", "=", "-5-3", "+1", "-5"] {
+        for bad in
+            ["=1+2", "+33 1 23", "-see annex", "@SUM(A1)", "\tx", "\rx", "\nx", "-", "=", "-5-3", "+1", "-5"]
+        {
             assert!(is_formula_like(bad), "{bad:?}");
             assert_eq!(Cell::Text(bad).written(), format!("'{bad}"));
         }

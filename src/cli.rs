@@ -30,6 +30,8 @@ pub enum Command {
     Run(RunArgs),
     /// Diagnostics for single returns, compiler-style (exit 1 on errors).
     Check(CheckArgs),
+    /// Write a blank return for a questionnaire.
+    Template(TemplateArgs),
     /// Questionnaire definitions.
     Schema {
         /// What to do.
@@ -63,6 +65,25 @@ pub struct RunArgs {
     /// Input limits.
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// `art32 template`
+#[derive(Debug, Args)]
+pub struct TemplateArgs {
+    /// Questionnaire id (`UNTOC-2026`).
+    pub questionnaire: String,
+    /// The schemas folder.
+    #[arg(long, default_value = "schemas")]
+    pub schemas: PathBuf,
+    /// A native XML return (SPEC 5).
+    #[arg(long, required = true)]
+    pub xml: bool,
+    /// Language of the template: ar, en, es, fr, ru or zh.
+    #[arg(long, value_parser = ["ar", "en", "es", "fr", "ru", "zh"])]
+    pub lang: String,
+    /// Output file (default: standard output).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
 }
 
 /// `art32 check`

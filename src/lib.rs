@@ -23,4 +23,5 @@ pub mod provenance;
 pub mod record;
 pub mod resolve;
 pub mod schema;
+pub mod template;
 pub mod validate;

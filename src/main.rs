@@ -68,6 +68,7 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Template(args) => template(&args),
         Command::Schema { command: SchemaCommand::Check { dir } } => match Schemas::load(&dir) {
             Ok(s) => {
                 let n: usize = s.questionnaires.iter().map(|q| q.questions.len()).sum();
@@ -93,6 +94,46 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+    }
+}
+
+fn template(args: &art32::cli::TemplateArgs) -> ExitCode {
+    let schemas = match Schemas::load(&args.schemas) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("art32: invalid schemas:\n{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let Some(q) = schemas.questionnaire(&args.questionnaire) else {
+        let known: Vec<&str> = schemas.questionnaires.iter().map(|q| q.id.as_str()).collect();
+        eprintln!(
+            "art32: error: no questionnaire {:?} in {} (known: {})",
+            args.questionnaire,
+            args.schemas.display(),
+            known.join(", ")
+        );
+        return ExitCode::from(2);
+    };
+    let Some(lang) = art32::model::Lang::from_code(&args.lang) else {
+        eprintln!("art32: error: unknown language {:?}", args.lang);
+        return ExitCode::from(2);
+    };
+    let mut buf = Vec::new();
+    if let Err(e) = art32::template::xml::write(q, &schemas.vocabulary, lang, &mut buf) {
+        eprintln!("art32: error: {e}");
+        return ExitCode::from(2);
+    }
+    let written = match &args.output {
+        Some(path) => std::fs::write(path, &buf).map_err(|e| format!("cannot write {}: {e}", path.display())),
+        None => std::io::stdout().lock().write_all(&buf).map_err(|e| e.to_string()),
+    };
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("art32: error: {e}");
+            ExitCode::from(2)
+        }
     }
 }
 

@@ -112,6 +112,18 @@ pub struct LimitArgs {
     /// Highest row read on a sheet.
     #[arg(long, value_name = "N", default_value_t = 100_000, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_rows: u32,
+    /// Deepest XML element nesting.
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub max_xml_depth: u32,
+    /// Longest XML element text or attribute value, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_xml_text: u32,
+    /// Most attributes on one XML element.
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_xml_attributes: u32,
+    /// Most elements in one XML document.
+    #[arg(long, value_name = "N", default_value_t = 500_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_xml_elements: u32,
 }
 
 impl LimitArgs {
@@ -121,6 +133,10 @@ impl LimitArgs {
             max_file_bytes: self.max_file_mib * 1024 * 1024,
             max_cells_per_sheet: self.max_cells,
             max_rows_per_sheet: self.max_rows,
+            max_xml_depth: self.max_xml_depth as usize,
+            max_xml_text: self.max_xml_text as usize,
+            max_xml_attributes: self.max_xml_attributes as usize,
+            max_xml_elements: self.max_xml_elements as usize,
             ..Limits::default()
         }
     }

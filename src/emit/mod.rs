@@ -11,6 +11,7 @@ pub mod compliance;
 pub mod csv;
 pub mod manifest;
 pub mod needs;
+pub mod report_xlsx;
 pub mod summary;
 
 use std::io::{self, Write};
@@ -62,6 +63,7 @@ pub fn outputs() -> Vec<Box<dyn Output>> {
         Box::new(compliance::FollowupCsv),
         Box::new(manifest::ManifestJsonl),
         Box::new(summary::SummaryJson),
+        Box::new(report_xlsx::ReportXlsx),
     ]
 }
 

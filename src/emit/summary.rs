@@ -20,24 +20,26 @@ pub struct SummaryJson;
 const NO_REGION: &str = "NONE";
 
 #[derive(Serialize, Default)]
-struct Files {
-    total: usize,
-    accepted: usize,
-    superseded: usize,
-    rejected: usize,
-    ignored: usize,
-    by_reason: BTreeMap<&'static str, usize>,
+pub(crate) struct Files {
+    pub(crate) total: usize,
+    pub(crate) accepted: usize,
+    pub(crate) superseded: usize,
+    pub(crate) rejected: usize,
+    pub(crate) ignored: usize,
+    pub(crate) by_reason: BTreeMap<&'static str, usize>,
 }
 
 #[derive(Serialize, Default, Clone)]
-struct Rate {
-    required: usize,
-    returned: usize,
-    complete: usize,
-    incomplete: usize,
-    missing: usize,
-    reporting_rate: f64,
-    complete_rate: f64,
+pub(crate) struct Rate {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) questionnaire: Option<String>,
+    pub(crate) required: usize,
+    pub(crate) returned: usize,
+    pub(crate) complete: usize,
+    pub(crate) incomplete: usize,
+    pub(crate) missing: usize,
+    pub(crate) reporting_rate: f64,
+    pub(crate) complete_rate: f64,
 }
 
 impl Rate {
@@ -69,69 +71,69 @@ fn ratio(part: usize, whole: usize) -> f64 {
 }
 
 #[derive(Serialize, Default)]
-struct AreaRegion {
-    needs: usize,
-    states: usize,
+pub(crate) struct AreaRegion {
+    pub(crate) needs: usize,
+    pub(crate) states: usize,
 }
 
 #[derive(Serialize)]
-struct Summary<'a> {
-    cycle: &'a str,
-    title: &'a str,
-    deadline: String,
-    party_as_of: String,
-    art32_version: &'static str,
-    questionnaires: Vec<QuestionnaireInfo<'a>>,
-    files: Files,
-    returns: Returns,
-    states: States,
-    compliance: ComplianceTotals,
-    reporting_by_questionnaire: BTreeMap<&'a str, Rate>,
-    reporting_by_region: BTreeMap<&'static str, Rate>,
-    needs: NeedTotals,
+pub(crate) struct Summary<'a> {
+    pub(crate) cycle: &'a str,
+    pub(crate) title: &'a str,
+    pub(crate) deadline: String,
+    pub(crate) party_as_of: String,
+    pub(crate) art32_version: &'static str,
+    pub(crate) questionnaires: Vec<QuestionnaireInfo<'a>>,
+    pub(crate) files: Files,
+    pub(crate) returns: Returns,
+    pub(crate) states: States,
+    pub(crate) compliance: ComplianceTotals,
+    pub(crate) reporting_by_instrument: BTreeMap<&'static str, Rate>,
+    pub(crate) reporting_by_region: BTreeMap<&'static str, Rate>,
+    pub(crate) needs: NeedTotals,
 }
 
 #[derive(Serialize)]
-struct QuestionnaireInfo<'a> {
-    id: &'a str,
-    instrument: &'static str,
-    version: u32,
-    questions: usize,
+pub(crate) struct QuestionnaireInfo<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) instrument: &'static str,
+    pub(crate) version: u32,
+    pub(crate) questions: usize,
 }
 
 #[derive(Serialize, Default)]
-struct Returns {
-    accepted: usize,
-    accepted_bound: usize,
-    accepted_not_bound: usize,
-    superseded: usize,
+pub(crate) struct Returns {
+    pub(crate) accepted: usize,
+    pub(crate) accepted_bound: usize,
+    pub(crate) accepted_not_bound: usize,
+    pub(crate) superseded: usize,
 }
 
 #[derive(Serialize, Default)]
-struct States {
-    in_register: usize,
-    bound: usize,
-    with_accepted_returns: usize,
-    to_follow_up: usize,
+pub(crate) struct States {
+    pub(crate) in_register: usize,
+    pub(crate) bound: usize,
+    pub(crate) with_accepted_returns: usize,
+    pub(crate) to_follow_up: usize,
 }
 
 #[derive(Serialize, Default)]
-struct ComplianceTotals {
-    rows: usize,
-    complete: usize,
-    incomplete: usize,
-    missing: usize,
-    flags: BTreeMap<&'static str, usize>,
+pub(crate) struct ComplianceTotals {
+    pub(crate) rows: usize,
+    pub(crate) complete: usize,
+    pub(crate) incomplete: usize,
+    pub(crate) missing: usize,
+    pub(crate) flags: BTreeMap<&'static str, usize>,
 }
 
 #[derive(Serialize, Default)]
-struct NeedTotals {
-    needs: usize,
-    need_type_rows: usize,
-    states: usize,
-    by_priority_area: BTreeMap<&'static str, usize>,
-    by_assistance_type: BTreeMap<String, usize>,
-    by_priority_area_and_region: BTreeMap<&'static str, BTreeMap<&'static str, AreaRegion>>,
+pub(crate) struct NeedTotals {
+    pub(crate) needs: usize,
+    pub(crate) need_type_rows: usize,
+    pub(crate) states: usize,
+    pub(crate) by_priority_area: BTreeMap<&'static str, usize>,
+    pub(crate) by_assistance_type: BTreeMap<String, usize>,
+    pub(crate) by_priority_area_and_region: BTreeMap<&'static str, BTreeMap<&'static str, AreaRegion>>,
 }
 
 impl Output for SummaryJson {
@@ -140,6 +142,14 @@ impl Output for SummaryJson {
     }
 
     fn write(&self, run: &RunOutput<'_>, w: &mut dyn Write) -> io::Result<()> {
+        serde_json::to_writer_pretty(&mut *w, &build(run))?;
+        w.write_all(b"\n")
+    }
+}
+
+/// Computes the run's totals and rates (shared by summary.json and the reports).
+pub(crate) fn build<'a>(run: &RunOutput<'a>) -> Summary<'a> {
+    {
         let mut files = Files { total: run.records.len(), ..Files::default() };
         let mut returns = Returns::default();
         let mut reporting_states = BTreeSet::new();
@@ -175,7 +185,7 @@ impl Output for SummaryJson {
         for f in FLAGS {
             compliance.flags.insert(f, 0);
         }
-        let mut by_q: BTreeMap<&str, Rate> = BTreeMap::new();
+        let mut by_q: BTreeMap<&'static str, Rate> = BTreeMap::new();
         let mut by_region: BTreeMap<&'static str, Rate> = BTreeMap::new();
         for r in Region::ALL {
             by_region.insert(r.code(), Rate::default());
@@ -190,7 +200,9 @@ impl Output for SummaryJson {
             for f in &row.flags {
                 *compliance.flags.entry(f).or_default() += 1;
             }
-            by_q.entry(row.questionnaire.as_str()).or_default().add(row.status);
+            let rate = by_q.entry(row.instrument.code()).or_default();
+            rate.questionnaire.get_or_insert_with(|| row.questionnaire.clone());
+            rate.add(row.status);
             by_region
                 .entry(if row.region.is_empty() { NO_REGION } else { row.region })
                 .or_default()
@@ -230,7 +242,7 @@ impl Output for SummaryJson {
         }
         needs.states = need_states.len();
 
-        let summary = Summary {
+        Summary {
             cycle: &run.cycle.id,
             title: &run.cycle.title,
             deadline: run.cycle.deadline.to_string(),
@@ -257,11 +269,9 @@ impl Output for SummaryJson {
                 to_follow_up: run.followup.len(),
             },
             compliance,
-            reporting_by_questionnaire: by_q.into_iter().map(|(k, v)| (k, v.finish())).collect(),
+            reporting_by_instrument: by_q.into_iter().map(|(k, v)| (k, v.finish())).collect(),
             reporting_by_region: by_region.into_iter().map(|(k, v)| (k, v.finish())).collect(),
             needs,
-        };
-        serde_json::to_writer_pretty(&mut *w, &summary)?;
-        w.write_all(b"\n")
+        }
     }
 }

@@ -123,9 +123,28 @@ fn decode(bytes: &[u8]) -> Result<String, Rejection> {
             }
         };
     }
-    match encoding.decode_without_bom_handling_and_without_replacement(body) {
-        Some(s) => Ok(s.into_owned()),
-        None => Err(malformed(format!("bytes that are not valid {}", encoding.name()))),
+    let mut decoder = encoding.new_decoder_without_bom_handling();
+    let mut out = String::with_capacity(body.len());
+    let mut read_total = 0;
+    loop {
+        let capacity = decoder
+            .max_utf8_buffer_length_without_replacement(body.len() - read_total)
+            .unwrap_or(body.len() * 3 + 16);
+        out.reserve(capacity);
+        let (result, read) =
+            decoder.decode_to_string_without_replacement(&body[read_total..], &mut out, true);
+        read_total += read;
+        match result {
+            encoding_rs::DecoderResult::InputEmpty => return Ok(out),
+            encoding_rs::DecoderResult::OutputFull => continue,
+            encoding_rs::DecoderResult::Malformed(_, _) => {
+                let (line, col) = line_col(out.as_bytes());
+                return Err(malformed(format!(
+                    "bytes that are not valid {} at line {line}, column {col} (byte {read_total})",
+                    encoding.name()
+                )));
+            }
+        }
     }
 }
 
@@ -293,8 +312,12 @@ fn parse(text: &str, limits: &Limits) -> Result<Vec<Node>, Rejection> {
             Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
         }
     }
-    if !stack.is_empty() {
-        return Err(Rejection::new(Reason::MalformedXml, "the document ends before its elements are closed"));
+    if let Some(&open) = stack.last() {
+        let n = &nodes[open];
+        return Err(Rejection::new(
+            Reason::MalformedXml,
+            format!("the document ends before <{}> (line {}) is closed", n.name, n.line),
+        ));
     }
     if nodes.is_empty() {
         return Err(Rejection::new(Reason::MalformedXml, "no root element"));
@@ -373,9 +396,10 @@ fn append_text(
         if s.trim().is_empty() {
             return Ok(());
         }
+        let first = s.len() - s.trim_start().len();
         return Err(Rejection::new(
             Reason::MalformedXml,
-            format!("text outside the root element at line {}", lines.at(start)),
+            format!("text outside the root element at line {}", lines.at(start + first)),
         ));
     };
     let node = &mut nodes[top];

@@ -13,7 +13,10 @@ use crate::schema::{Kind, Questionnaire, Vocabulary};
 
 /// Text safe inside an XML comment (no `--`, no trailing `-`).
 fn comment_text(s: &str) -> String {
-    let mut t = s.replace("--", "- -");
+    let mut t = s.to_owned();
+    while t.contains("--") {
+        t = t.replace("--", "- -");
+    }
     if t.ends_with('-') {
         t.push(' ');
     }

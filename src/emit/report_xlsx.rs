@@ -1,0 +1,447 @@
+//! `report.xlsx`: the workbook officers open. Sheets Summary, Compliance,
+//! Follow-up, Needs, Needs matrix and Rejected files, each a real Excel table
+//! with an autofilter and a frozen header. Cells keep their types (numbers as
+//! numbers, dates as dates); text is always written as text, never as a
+//! formula, whatever it starts with. The document date is fixed so that the
+//! same inputs give the same bytes.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use rust_xlsxwriter::{
+    Color, ConditionalFormat3ColorScale, DocProperties, ExcelDateTime, Format, FormatAlign, Table,
+    TableColumn, TableStyle, Workbook, Worksheet, XlsxError,
+};
+
+use super::summary::{self, Rate};
+use super::{Output, RunOutput};
+use crate::check::ComplianceStatus;
+use crate::model::{Date, Region};
+use crate::record::Outcome;
+use crate::schema::PRIORITY_AREAS;
+
+/// report.xlsx
+pub struct ReportXlsx;
+
+/// A typed cell.
+#[derive(Debug, Clone)]
+enum X {
+    /// Text, always written as a string.
+    T(String),
+    /// A number.
+    N(f64),
+    /// A share, shown as a percentage.
+    P(f64),
+    /// A date.
+    D(Date),
+    /// A compliance status, coloured.
+    S(ComplianceStatus),
+    /// Nothing.
+    E,
+}
+
+fn t(s: impl Into<String>) -> X {
+    let s = s.into();
+    if s.is_empty() { X::E } else { X::T(s) }
+}
+
+struct Formats {
+    title: Format,
+    date: Format,
+    pct: Format,
+    complete: Format,
+    incomplete: Format,
+    missing: Format,
+}
+
+impl Formats {
+    fn new() -> Self {
+        let status = |bg: u32, fg: u32| {
+            Format::new().set_background_color(Color::RGB(bg)).set_font_color(Color::RGB(fg))
+        };
+        Formats {
+            title: Format::new().set_bold().set_font_size(14),
+            date: Format::new().set_num_format("yyyy-mm-dd").set_align(FormatAlign::Left),
+            pct: Format::new().set_num_format("0.0%"),
+            complete: status(0xC6EFCE, 0x006100),
+            incomplete: status(0xFFEB9C, 0x7F6000),
+            missing: status(0xFFC7CE, 0x9C0006),
+        }
+    }
+}
+
+fn write_cell(ws: &mut Worksheet, row: u32, col: u16, cell: &X, f: &Formats) -> Result<(), XlsxError> {
+    match cell {
+        X::T(s) => {
+            ws.write_string(row, col, s)?;
+        }
+        X::N(n) => {
+            ws.write_number(row, col, *n)?;
+        }
+        X::P(p) => {
+            ws.write_number_with_format(row, col, *p, &f.pct)?;
+        }
+        X::D(d) => {
+            let s = d.to_string();
+            let (y, m, day) = (&s[0..4], &s[5..7], &s[8..10]);
+            match (y.parse(), m.parse(), day.parse()) {
+                (Ok(y), Ok(m), Ok(day)) => {
+                    let dt = ExcelDateTime::from_ymd(y, m, day)?;
+                    ws.write_datetime_with_format(row, col, &dt, &f.date)?;
+                }
+                _ => {
+                    ws.write_string(row, col, &s)?;
+                }
+            }
+        }
+        X::S(s) => {
+            let fmt = match s {
+                ComplianceStatus::Complete => &f.complete,
+                ComplianceStatus::Incomplete => &f.incomplete,
+                ComplianceStatus::Missing => &f.missing,
+            };
+            ws.write_string_with_format(row, col, s.code(), fmt)?;
+        }
+        X::E => {}
+    }
+    Ok(())
+}
+
+/// Writes a table with a header at `first_row`; returns the row after it.
+fn table(
+    ws: &mut Worksheet,
+    first_row: u32,
+    headers: &[&str],
+    rows: &[Vec<X>],
+    f: &Formats,
+) -> Result<u32, XlsxError> {
+    let last_col = u16::try_from(headers.len().saturating_sub(1)).unwrap_or(0);
+    if rows.is_empty() {
+        for (c, h) in headers.iter().enumerate() {
+            ws.write_string(first_row, u16::try_from(c).unwrap_or(0), *h)?;
+        }
+        ws.write_string(first_row + 1, 0, "(none)")?;
+        return Ok(first_row + 3);
+    }
+    for (r, row) in rows.iter().enumerate() {
+        let r = first_row + 1 + u32::try_from(r).unwrap_or(0);
+        for (c, cell) in row.iter().enumerate() {
+            write_cell(ws, r, u16::try_from(c).unwrap_or(0), cell, f)?;
+        }
+    }
+    let columns: Vec<TableColumn> = headers.iter().map(|h| TableColumn::new().set_header(*h)).collect();
+    let tbl = Table::new().set_columns(&columns).set_style(TableStyle::Medium2);
+    let last_row = first_row + u32::try_from(rows.len()).unwrap_or(0);
+    ws.add_table(first_row, 0, last_row, last_col, &tbl)?;
+    Ok(last_row + 2)
+}
+
+fn sheet<'w>(wb: &'w mut Workbook, name: &str) -> Result<&'w mut Worksheet, XlsxError> {
+    wb.add_worksheet().set_name(name)
+}
+
+fn rate_row(label: &str, questionnaire: &str, r: &Rate) -> Vec<X> {
+    vec![
+        t(label),
+        t(questionnaire),
+        X::N(r.required as f64),
+        X::N(r.returned as f64),
+        X::N(r.complete as f64),
+        X::N(r.incomplete as f64),
+        X::N(r.missing as f64),
+        X::P(r.reporting_rate),
+        X::P(r.complete_rate),
+    ]
+}
+
+fn build(run: &RunOutput<'_>) -> Result<Vec<u8>, XlsxError> {
+    let f = Formats::new();
+    let s = summary::build(run);
+    let mut wb = Workbook::new();
+    let epoch = ExcelDateTime::from_ymd(2000, 1, 1)?;
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title(format!("art32 report, cycle {}", run.cycle.id))
+            .set_creation_datetime(&epoch),
+    );
+
+    // Summary.
+    {
+        let ws = sheet(&mut wb, "Summary")?;
+        ws.write_string_with_format(
+            0,
+            0,
+            format!("Reporting cycle {}: {}", run.cycle.id, run.cycle.title),
+            &f.title,
+        )?;
+        ws.write_string(
+            1,
+            0,
+            format!("Deadline {}; parties bound as of {}", run.cycle.deadline, run.cycle.party_as_of),
+        )?;
+        let figures = vec![
+            vec![t("Files received"), X::N(s.files.total as f64)],
+            vec![t("Files accepted"), X::N(s.files.accepted as f64)],
+            vec![t("Files superseded"), X::N(s.files.superseded as f64)],
+            vec![t("Files rejected"), X::N(s.files.rejected as f64)],
+            vec![t("Files ignored"), X::N(s.files.ignored as f64)],
+            vec![t("Obligations complete"), X::N(s.compliance.complete as f64)],
+            vec![t("Obligations incomplete"), X::N(s.compliance.incomplete as f64)],
+            vec![t("Obligations missing"), X::N(s.compliance.missing as f64)],
+            vec![t("States to follow up"), X::N(s.states.to_follow_up as f64)],
+            vec![t("Needs declared"), X::N(s.needs.needs as f64)],
+            vec![t("States declaring needs"), X::N(s.needs.states as f64)],
+        ];
+        let mut row = table(ws, 3, &["Figure", "Count"], &figures, &f)?;
+        let rate_headers = [
+            "Instrument",
+            "Questionnaire",
+            "Required",
+            "Returned",
+            "Complete",
+            "Incomplete",
+            "Missing",
+            "Reporting rate",
+            "Complete rate",
+        ];
+        let by_instrument: Vec<Vec<X>> = s
+            .reporting_by_instrument
+            .iter()
+            .map(|(inst, r)| rate_row(inst, r.questionnaire.as_deref().unwrap_or(""), r))
+            .collect();
+        ws.write_string_with_format(row, 0, "Reporting by instrument", &f.title)?;
+        row = table(ws, row + 1, &rate_headers, &by_instrument, &f)?;
+        let region_headers = [
+            "Regional group",
+            "All questionnaires",
+            "Required",
+            "Returned",
+            "Complete",
+            "Incomplete",
+            "Missing",
+            "Reporting rate",
+            "Complete rate",
+        ];
+        let by_region: Vec<Vec<X>> = s.reporting_by_region.iter().map(|(g, r)| rate_row(g, "", r)).collect();
+        ws.write_string_with_format(row, 0, "Reporting by regional group", &f.title)?;
+        table(ws, row + 1, &region_headers, &by_region, &f)?;
+        ws.autofit();
+    }
+
+    // Compliance.
+    {
+        let ws = sheet(&mut wb, "Compliance")?;
+        let rows: Vec<Vec<X>> = run
+            .compliance
+            .iter()
+            .map(|r| {
+                vec![
+                    t(&r.iso3),
+                    t(&r.state),
+                    t(r.region),
+                    t(r.instrument.code()),
+                    t(&r.questionnaire),
+                    X::S(r.status),
+                    t(r.flags.join(";")),
+                    t(r.required_missing.join(";")),
+                    r.submitted.map_or(X::E, X::D),
+                    t(r.files.join(";")),
+                ]
+            })
+            .collect();
+        table(
+            ws,
+            0,
+            &[
+                "iso3",
+                "state",
+                "region",
+                "instrument",
+                "questionnaire",
+                "status",
+                "flags",
+                "required_missing",
+                "submitted",
+                "files",
+            ],
+            &rows,
+            &f,
+        )?;
+        ws.set_freeze_panes(1, 0)?;
+        ws.autofit();
+    }
+
+    // Follow-up.
+    {
+        let ws = sheet(&mut wb, "Follow-up")?;
+        let rows: Vec<Vec<X>> = run
+            .followup
+            .iter()
+            .map(|r| {
+                let fp = r.focal_point.as_ref();
+                vec![
+                    t(&r.iso3),
+                    t(&r.state),
+                    t(r.region),
+                    t(&r.findings),
+                    t(fp.map_or("", |f| f.name.as_str())),
+                    t(fp.map_or("", |f| f.institution.as_str())),
+                    t(fp.map_or("", |f| f.email.as_str())),
+                    t(fp.map_or("", |f| f.phone.as_str())),
+                    t(fp.map_or("", |f| f.source.as_str())),
+                ]
+            })
+            .collect();
+        table(
+            ws,
+            0,
+            &[
+                "iso3",
+                "state",
+                "region",
+                "findings",
+                "focal_point_name",
+                "focal_point_institution",
+                "focal_point_email",
+                "focal_point_phone",
+                "focal_point_source",
+            ],
+            &rows,
+            &f,
+        )?;
+        ws.set_freeze_panes(1, 0)?;
+        ws.autofit();
+    }
+
+    // Needs (one row per need x assistance type, as needs.csv).
+    {
+        let ws = sheet(&mut wb, "Needs")?;
+        let mut rows = Vec::new();
+        for n in run.needs {
+            let types: Vec<&str> = if n.assistance_types.is_empty() {
+                vec![""]
+            } else {
+                n.assistance_types.iter().map(String::as_str).collect()
+            };
+            for ty in types {
+                rows.push(vec![
+                    t(&n.iso3),
+                    t(&n.state),
+                    t(n.region),
+                    t(if n.bound { "true" } else { "false" }),
+                    t(n.instrument.code()),
+                    t(&n.questionnaire),
+                    t(&n.question),
+                    t(&n.article),
+                    t(&n.priority_area),
+                    t(ty),
+                    t(&n.comment),
+                    t(&n.source_file),
+                    t(n.source_ref.to_string()),
+                ]);
+            }
+        }
+        table(
+            ws,
+            0,
+            &[
+                "iso3",
+                "state",
+                "region",
+                "bound",
+                "instrument",
+                "questionnaire",
+                "question",
+                "article",
+                "priority_area",
+                "assistance_type",
+                "comment",
+                "source_file",
+                "source_ref",
+            ],
+            &rows,
+            &f,
+        )?;
+        ws.set_freeze_panes(1, 0)?;
+        ws.autofit();
+    }
+
+    // Needs matrix: States x priority areas.
+    {
+        let ws = sheet(&mut wb, "Needs matrix")?;
+        let mut counts: BTreeMap<(&str, &str, &str), [usize; PRIORITY_AREAS.len()]> = BTreeMap::new();
+        for n in run.needs {
+            let cell = counts
+                .entry((n.iso3.as_str(), n.state.as_str(), n.region))
+                .or_insert([0; PRIORITY_AREAS.len()]);
+            if let Some(i) = PRIORITY_AREAS.iter().position(|a| *a == n.priority_area) {
+                cell[i] += 1;
+            }
+        }
+        let rows: Vec<Vec<X>> = counts
+            .iter()
+            .map(|((iso3, state, region), c)| {
+                let mut row = vec![t(*iso3), t(*state), t(*region)];
+                row.extend(c.iter().map(|n| X::N(*n as f64)));
+                row.push(X::N(c.iter().sum::<usize>() as f64));
+                row
+            })
+            .collect();
+        let mut headers = vec!["iso3", "state", "region"];
+        headers.extend(PRIORITY_AREAS);
+        headers.push("total");
+        table(ws, 0, &headers, &rows, &f)?;
+        if !rows.is_empty() {
+            let last = u32::try_from(rows.len()).unwrap_or(0);
+            let scale = ConditionalFormat3ColorScale::new()
+                .set_minimum_color(Color::RGB(0xFFFFFF))
+                .set_midpoint_color(Color::RGB(0xFFD666))
+                .set_maximum_color(Color::RGB(0xE0603C));
+            ws.add_conditional_format(
+                1,
+                3,
+                last,
+                3 + u16::try_from(PRIORITY_AREAS.len() - 1).unwrap_or(0),
+                &scale,
+            )?;
+        }
+        ws.set_freeze_panes(1, 3)?;
+        ws.autofit();
+    }
+
+    // Rejected files.
+    {
+        let ws = sheet(&mut wb, "Rejected files")?;
+        let rows: Vec<Vec<X>> = run
+            .records
+            .iter()
+            .filter_map(|r| match &r.outcome {
+                Outcome::Rejected(rej) => Some(vec![
+                    t(&r.path),
+                    t(rej.reason.code()),
+                    t(&rej.message),
+                    t(rej.iso3.as_deref().unwrap_or("")),
+                    t(rej.questionnaire.as_deref().unwrap_or("")),
+                    t(&r.sha256),
+                ]),
+                _ => None,
+            })
+            .collect();
+        table(ws, 0, &["path", "reason", "message", "iso3", "questionnaire", "sha256"], &rows, &f)?;
+        ws.set_freeze_panes(1, 0)?;
+        ws.autofit();
+    }
+    let _ = Region::ALL;
+    wb.save_to_buffer()
+}
+
+impl Output for ReportXlsx {
+    fn file_name(&self) -> &'static str {
+        "report.xlsx"
+    }
+
+    fn write(&self, run: &RunOutput<'_>, w: &mut dyn Write) -> io::Result<()> {
+        let bytes = build(run).map_err(io::Error::other)?;
+        w.write_all(&bytes)
+    }
+}

@@ -11,6 +11,7 @@ pub mod compliance;
 pub mod csv;
 pub mod manifest;
 pub mod needs;
+pub mod report_html;
 pub mod report_xlsx;
 pub mod summary;
 
@@ -64,6 +65,7 @@ pub fn outputs() -> Vec<Box<dyn Output>> {
         Box::new(manifest::ManifestJsonl),
         Box::new(summary::SummaryJson),
         Box::new(report_xlsx::ReportXlsx),
+        Box::new(report_html::ReportHtml),
     ]
 }
 

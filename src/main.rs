@@ -2,11 +2,15 @@
 //! result to an exit status (0 done, 1 `check` found errors, 2 usage, schema,
 //! cycle or output errors).
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
+use tracing_indicatif::IndicatifLayer;
+use tracing_indicatif::span_ext::IndicatifSpanExt;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::{Layer, SubscriberExt};
+use tracing_subscriber::util::SubscriberInitExt;
 
 use art32::cli::{Cli, Command, SchemaCommand};
 use art32::schema::Schemas;
@@ -19,12 +23,19 @@ fn main() -> ExitCode {
             return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
     };
-    init_logging(cli.verbose, cli.quiet);
+    let show_bars = !cli.quiet && std::io::stderr().is_terminal() && matches!(cli.command, Command::Run(_));
+    init_logging(cli.verbose, cli.quiet, show_bars);
     match cli.command {
         Command::Run(args) => {
             let config = args.config();
-            match art32::pipeline::run(&config) {
+            let bar = show_bars.then(progress_bar);
+            let progress: &dyn art32::pipeline::Progress = match &bar {
+                Some(b) => b,
+                None => &art32::pipeline::NoProgress,
+            };
+            match art32::pipeline::run(&config, progress) {
                 Ok(r) => {
+                    drop(bar);
                     if !cli.quiet {
                         eprintln!(
                             "art32: {} files: {} accepted, {} superseded, {} rejected, {} ignored",
@@ -68,7 +79,7 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Template(args) => template(&args),
+        Command::Template(args) => template(&args, cli.quiet),
         Command::Schema { command: SchemaCommand::Check { dir } } => match Schemas::load(&dir) {
             Ok(s) => {
                 let n: usize = s.questionnaires.iter().map(|q| q.questions.len()).sum();
@@ -97,7 +108,16 @@ fn main() -> ExitCode {
     }
 }
 
-fn template(args: &art32::cli::TemplateArgs) -> ExitCode {
+/// `art32 template`: one template into a file (standard output for `--xml`
+/// without `-o`), or with `--all` every questionnaire x language into a folder.
+fn template(args: &art32::cli::TemplateArgs, quiet: bool) -> ExitCode {
+    use art32::model::Lang;
+    use art32::template::{Format, render};
+
+    let fail = |message: String| {
+        eprintln!("art32: error: {message}");
+        ExitCode::from(2)
+    };
     let schemas = match Schemas::load(&args.schemas) {
         Ok(s) => s,
         Err(e) => {
@@ -105,39 +125,100 @@ fn template(args: &art32::cli::TemplateArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let Some(q) = schemas.questionnaire(&args.questionnaire) else {
+    let format = args.format();
+    let write_file = |path: &std::path::Path, bytes: &[u8]| {
+        std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    };
+
+    if args.all {
+        let Some(dir) = &args.output else { return fail("--all needs the output folder: -o FOLDER".into()) };
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            return fail(format!("cannot create {}: {e}", dir.display()));
+        }
+        let langs: &[Lang] = if format.has_language() { &Lang::ALL } else { &[Lang::En] };
+        let mut written = 0;
+        for q in &schemas.questionnaires {
+            for &lang in langs {
+                let path = dir.join(format.file_name(&q.id, lang));
+                let done = render(q, &schemas.vocabulary, format, lang)
+                    .map_err(|e| format!("{}: {e}", q.id))
+                    .and_then(|bytes| write_file(&path, &bytes));
+                if let Err(e) = done {
+                    return fail(e);
+                }
+                written += 1;
+            }
+        }
+        if !quiet {
+            eprintln!("art32: {written} templates written into {}", dir.display());
+        }
+        return ExitCode::SUCCESS;
+    }
+
+    let id = args.questionnaire.as_deref().unwrap_or_default();
+    let Some(q) = schemas.questionnaire(id) else {
         let known: Vec<&str> = schemas.questionnaires.iter().map(|q| q.id.as_str()).collect();
-        eprintln!(
-            "art32: error: no questionnaire {:?} in {} (known: {})",
-            args.questionnaire,
+        return fail(format!(
+            "no questionnaire {id:?} in {} (known: {})",
             args.schemas.display(),
             known.join(", ")
-        );
-        return ExitCode::from(2);
+        ));
     };
-    let Some(lang) = art32::model::Lang::from_code(&args.lang) else {
-        eprintln!("art32: error: unknown language {:?}", args.lang);
-        return ExitCode::from(2);
+    let lang = match args.lang.as_deref() {
+        Some(code) => match Lang::from_code(code) {
+            Some(lang) => lang,
+            None => return fail(format!("unknown language {code:?}")),
+        },
+        None if !format.has_language() => Lang::En,
+        None => return fail("--lang is required: ar, en, es, fr, ru or zh".into()),
     };
-    let mut buf = Vec::new();
-    if let Err(e) = art32::template::xml::write(q, &schemas.vocabulary, lang, &mut buf) {
-        eprintln!("art32: error: {e}");
-        return ExitCode::from(2);
-    }
-    let written = match &args.output {
-        Some(path) => std::fs::write(path, &buf).map_err(|e| format!("cannot write {}: {e}", path.display())),
-        None => std::io::stdout().lock().write_all(&buf).map_err(|e| e.to_string()),
+    let bytes = match render(q, &schemas.vocabulary, format, lang) {
+        Ok(bytes) => bytes,
+        Err(e) => return fail(e.to_string()),
+    };
+    let written = match (&args.output, format) {
+        (Some(path), _) => write_file(path, &bytes),
+        (None, Format::Xml) => std::io::stdout().lock().write_all(&bytes).map_err(|e| e.to_string()),
+        (None, _) => {
+            let path = std::path::PathBuf::from(format.file_name(&q.id, lang));
+            write_file(&path, &bytes).inspect(|()| {
+                if !quiet {
+                    eprintln!("art32: wrote {}", path.display());
+                }
+            })
+        }
     };
     match written {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("art32: error: {e}");
-            ExitCode::from(2)
-        }
+        Err(e) => fail(e),
     }
 }
 
-fn init_logging(verbose: u8, quiet: bool) {
+/// A progress bar on stderr, shown only when stderr is a terminal and not `-q`.
+struct Bar(tracing::Span);
+
+impl art32::pipeline::Progress for Bar {
+    fn start(&self, total: u64) {
+        self.0.pb_set_length(total);
+        self.0.pb_start();
+    }
+
+    fn advance(&self) {
+        self.0.pb_inc(1);
+    }
+}
+
+fn progress_bar() -> Bar {
+    let span = tracing::error_span!("files");
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{wide_bar} {pos}/{len} files ({per_sec}, {eta} left)")
+    {
+        span.pb_set_style(&style);
+    }
+    Bar(span)
+}
+
+fn init_logging(verbose: u8, quiet: bool, bars: bool) {
     let default = if quiet {
         "error"
     } else {
@@ -148,9 +229,13 @@ fn init_logging(verbose: u8, quiet: bool) {
         }
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .try_init();
+    if bars {
+        // Log lines go through the progress bars' writer so that they never tear a bar.
+        let layer = IndicatifLayer::new();
+        let fmt = tracing_subscriber::fmt::layer().with_writer(layer.get_stderr_writer()).with_target(false);
+        let _ = tracing_subscriber::registry().with(fmt.with_filter(filter)).with(layer).try_init();
+    } else {
+        let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_target(false);
+        let _ = tracing_subscriber::registry().with(fmt.with_filter(filter)).try_init();
+    }
 }

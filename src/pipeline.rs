@@ -79,6 +79,22 @@ pub struct RunReport {
     pub out: PathBuf,
 }
 
+/// Told how the per-file work advances: a progress bar on a terminal, or nothing.
+pub trait Progress: Sync {
+    /// The number of files about to be processed.
+    fn start(&self, _total: u64) {}
+    /// One more file done.
+    fn advance(&self) {}
+    /// All files done.
+    fn finish(&self) {}
+}
+
+/// No progress reporting.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {}
+
 /// What the per-file stages need.
 #[derive(Debug, Clone, Copy)]
 pub struct FileContext<'a> {
@@ -91,7 +107,7 @@ pub struct FileContext<'a> {
 }
 
 /// Runs the batch on a cycle folder.
-pub fn run(config: &RunConfig) -> Result<RunReport, RunError> {
+pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunReport, RunError> {
     let cycle = Cycle::load(&config.cycle_dir)?;
     let schemas = Schemas::load(&cycle.schemas)?;
     check_cycle_questionnaires(&cycle, &schemas)?;
@@ -110,7 +126,9 @@ pub fn run(config: &RunConfig) -> Result<RunReport, RunError> {
         limits: &config.limits,
         party_as_of: Some(cycle.party_as_of),
     };
-    let records = per_file(&candidates, &ctx, config.threads)?;
+    progress.start(candidates.len() as u64);
+    let records = per_file(&candidates, &ctx, config.threads, progress)?;
+    progress.finish();
     let resolution = resolve(&records);
     let needs = derive(&records, &resolution, &schemas, &register);
     let (compliance, followup) = check(&cycle, &schemas, &register, &focal_points, &records, &resolution);
@@ -145,13 +163,23 @@ fn per_file(
     candidates: &[Candidate],
     ctx: &FileContext<'_>,
     threads: Option<usize>,
+    progress: &dyn Progress,
 ) -> Result<Vec<FileRecord>, RunError> {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = threads {
         builder = builder.num_threads(n);
     }
     let pool = builder.build().map_err(|_| RunError::Threads(threads.unwrap_or(0)))?;
-    Ok(pool.install(|| candidates.par_iter().map(|c| process_file(c, ctx)).collect()))
+    Ok(pool.install(|| {
+        candidates
+            .par_iter()
+            .map(|c| {
+                let record = process_file(c, ctx);
+                progress.advance();
+                record
+            })
+            .collect()
+    }))
 }
 
 /// Runs the per-file stages on one inbox entry; a panic becomes an

@@ -94,7 +94,7 @@ fn the_demo_cycle_shows_every_feature() {
     let entries: Vec<serde_json::Value> =
         manifest.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let has = |key: &str, value: &str| entries.iter().any(|e| e[key] == value);
-    for format in ["xlsx", "xlsm", "xlsb", "xls", "ods"] {
+    for format in ["xlsx", "xlsm", "xlsb", "xls", "ods", "xml"] {
         assert!(
             entries.iter().any(|e| e["format"] == format && e["status"] == "accepted"),
             "no accepted {format}"
@@ -111,6 +111,9 @@ fn the_demo_cycle_shows_every_feature() {
         "corrupt",
         "empty-file",
         "lock-file",
+        "encrypted",
+        "doctype-forbidden",
+        "deprecated",
     ] {
         assert!(has("reason", reason), "no file with reason {reason}");
     }

@@ -266,7 +266,17 @@ fn typed_value(field: &RawField, question: &Question, vocab: &Vocabulary, lang: 
                 return Typed::Value(Value::MultiChoice(vec![c]));
             }
             let mut codes = Vec::new();
-            for part in split_list(&text, |p| choice(p, question, vocab, lang).is_some()) {
+            // Online forms (select_multiple) separate codes with spaces.
+            let words: Vec<&str> = text.split_whitespace().collect();
+            if words.len() > 1 && words.iter().all(|w| question.choices.iter().any(|c| c == w)) {
+                codes.extend(words.iter().map(|w| (*w).to_owned()));
+            }
+            let parts = if codes.is_empty() {
+                split_list(&text, |p| choice(p, question, vocab, lang).is_some())
+            } else {
+                Vec::new()
+            };
+            for part in parts {
                 match choice(part, question, vocab, lang) {
                     Some(c) => codes.push(c),
                     None => {

@@ -856,3 +856,15 @@ fn fold_acute_accent_used_as_an_apostrophe() {
     assert_eq!(fold("d´un"), "d'un");
     assert_eq!(fold("Date d´envoi"), fold("Date d'envoi"));
 }
+
+#[test]
+fn space_separated_codes_are_a_multi_choice_answer_as_online_forms_send_them() {
+    let q = question("TIP.5.2", Kind::MultiChoice);
+    let first = &q.choices[0];
+    let last = &q.choices[q.choices.len() - 1];
+    let got = answer(&raw("TIP.5.2", t(&format!("{last} {first}"))), q, vocab(), None).typed;
+    assert_eq!(got, Typed::Value(Value::MultiChoice(vec![first.clone(), last.clone()])));
+    // Words that are not all codes are not split on spaces.
+    let got = answer(&raw("TIP.5.2", t(&format!("{first} nonsense"))), q, vocab(), None).typed;
+    assert!(matches!(got, Typed::Invalid(_)), "{got:?}");
+}

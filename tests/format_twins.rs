@@ -1,0 +1,231 @@
+//! Format twins: the same return, written in every input format, gives the
+//! same records.
+//!
+//! `fixtures/twins/` (written by `fixtures/make_format_twins.py`) holds, for
+//! each of the four questionnaires, one return (same State, date, focal point
+//! and answers) as xlsx, xls, ods, xlsb, native XML and an ODK Central
+//! instance, plus the cycle files. Each format runs `art32 run` in its own
+//! temporary cycle (the cycle files and that format's four returns), so that
+//! the twins never supersede each other; then, for every pair of formats and
+//! every questionnaire, the rows of `answers.csv` and of `needs.csv` must be
+//! identical once `source_file` and `source_ref` (which name the file and the
+//! cell or element) are left out.
+//!
+//! One allowance, dictated by the formats themselves: the `raw` text of a
+//! `multi-choice` answer is compared as its list of codes, because an ODK
+//! select_multiple can only separate its choice names with spaces
+//! (`a b`) where a spreadsheet cell or a native `<answer>` says `a; b`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use common::*;
+
+const QUESTIONNAIRES: [&str; 4] = ["UNTOC-2026", "TIP-2026", "SOM-2026", "FIREARMS-2026"];
+
+/// (name used in the tests, file name in each questionnaire folder, manifest format)
+const FORMATS: [(&str, &str, &str); 6] = [
+    ("xlsx", "return.xlsx", "xlsx"),
+    ("xls", "return.xls", "xls"),
+    ("ods", "return.ods", "ods"),
+    ("xlsb", "return.xlsb", "xlsb"),
+    ("xml", "return.xml", "xml"),
+    ("odk", "return.odk.xml", "xml"),
+];
+
+/// The columns that name where a record was read, not what it says.
+const PROVENANCE: [&str; 2] = ["source_file", "source_ref"];
+
+type Row = BTreeMap<String, String>;
+
+/// What one format's run produced.
+struct Outputs {
+    answers: Vec<Row>,
+    needs: Vec<Row>,
+    manifest: Vec<serde_json::Value>,
+}
+
+fn twins() -> std::path::PathBuf {
+    repo().join("fixtures/twins")
+}
+
+/// Runs `art32 run` on a temporary cycle holding the twins' cycle files and
+/// one format's four returns.
+fn run_format(file: &str) -> Outputs {
+    let read = |name: &str| {
+        std::fs::read_to_string(twins().join(name)).unwrap_or_else(|e| {
+            panic!("fixtures/twins/{name}: {e} (run python3 fixtures/make_format_twins.py)")
+        })
+    };
+    let cycle = TestCycle::with_register(&read("parties.csv"), &read("focal-points.csv"));
+    let toml = read("cycle.toml");
+    let relative = "schemas = \"../../schemas\"";
+    assert!(toml.contains(relative), "fixtures/twins/cycle.toml: expected {relative}");
+    let schemas = format!("schemas = {:?}", repo().join("schemas").display().to_string());
+    std::fs::write(cycle.path().join("cycle.toml"), toml.replace(relative, &schemas)).unwrap();
+    for q in QUESTIONNAIRES {
+        let from = twins().join(q).join(file);
+        std::fs::copy(&from, cycle.inbox(&format!("{q}/{file}")))
+            .unwrap_or_else(|e| panic!("{}: {e}", from.display()));
+    }
+    cycle.run(&["-q"]);
+    Outputs { answers: cycle.csv("answers.csv"), needs: cycle.csv("needs.csv"), manifest: cycle.manifest() }
+}
+
+/// The outputs of one format, computed once per test binary.
+fn outputs(format: &str) -> &'static Outputs {
+    static CACHE: [OnceLock<Outputs>; 6] = [const { OnceLock::new() }; 6];
+    let i = FORMATS.iter().position(|f| f.0 == format).unwrap_or_else(|| panic!("no format {format}"));
+    CACHE[i].get_or_init(|| run_format(FORMATS[i].1))
+}
+
+/// A record without its provenance; a multi-choice raw text as its list of codes.
+fn comparable(row: &Row) -> Row {
+    let mut row = row.clone();
+    for column in PROVENANCE {
+        assert!(row.remove(column).is_some(), "no {column} column");
+    }
+    if row.get("kind").map(String::as_str) == Some("multi-choice")
+        && let Some(raw) = row.get_mut("raw")
+    {
+        let codes: Vec<&str> = raw
+            .split(|c: char| c == ';' || c == ',' || c.is_whitespace())
+            .filter(|s| !s.is_empty())
+            .collect();
+        *raw = codes.join(";");
+    }
+    row
+}
+
+fn describe(row: Option<&Row>) -> String {
+    row.map_or_else(
+        || "(no row)".to_owned(),
+        |r| r.iter().map(|(k, v)| format!("{k}={v:?}")).collect::<Vec<_>>().join(", "),
+    )
+}
+
+/// Requires the rows of `file` (answers.csv or needs.csv) to be the same for two formats.
+fn assert_same(file: &str, a: &str, b: &str) {
+    let rows = |format: &str| {
+        let o = outputs(format);
+        if file == "answers.csv" { &o.answers } else { &o.needs }
+    };
+    let mut differences = Vec::new();
+    for q in QUESTIONNAIRES {
+        let pick = |format: &str| -> Vec<Row> {
+            rows(format).iter().filter(|r| r["questionnaire"] == q).map(comparable).collect()
+        };
+        let (ra, rb) = (pick(a), pick(b));
+        assert!(!ra.is_empty(), "{file}: no {q} rows from the {a} twin");
+        assert!(!rb.is_empty(), "{file}: no {q} rows from the {b} twin");
+        if ra == rb {
+            continue;
+        }
+        differences.push(format!("{q}: {} rows from {a}, {} from {b}", ra.len(), rb.len()));
+        for i in 0..ra.len().max(rb.len()) {
+            let (x, y) = (ra.get(i), rb.get(i));
+            if x != y {
+                differences.push(format!(
+                    "  row {}:\n    {a}: {}\n    {b}: {}",
+                    i + 1,
+                    describe(x),
+                    describe(y)
+                ));
+            }
+        }
+    }
+    assert!(
+        differences.is_empty(),
+        "{file} differs between the {a} and {b} twins:\n{}",
+        differences.join("\n")
+    );
+}
+
+#[test]
+fn every_twin_is_read_and_accepted() {
+    for (name, file, format) in FORMATS {
+        let manifest = &outputs(name).manifest;
+        assert_eq!(manifest.len(), QUESTIONNAIRES.len(), "{name}: {manifest:?}");
+        for q in QUESTIONNAIRES {
+            let path = format!("{q}/{file}");
+            let e =
+                manifest.iter().find(|e| e["path"] == path.as_str()).unwrap_or_else(|| panic!("no {path}"));
+            assert_eq!(e["status"], "accepted", "{path}: {e}");
+            assert_eq!(e["format"], format, "{path}: {e}");
+            assert_eq!(e["questionnaire"], q, "{path}: {e}");
+        }
+    }
+}
+
+#[test]
+fn the_twins_answer_every_kind_and_declare_needs() {
+    let o = outputs("xlsx");
+    for kind in ["yes-no", "yes-no-partial", "number", "date", "text", "choice", "multi-choice", "need"] {
+        assert!(
+            o.answers.iter().any(|r| r["kind"] == kind && r["status"] == "valid"),
+            "no valid {kind} answer"
+        );
+    }
+    for token in ["yes", "no", "partial", "not-applicable"] {
+        assert!(o.answers.iter().any(|r| r["value"] == token), "no {token} answer");
+    }
+    assert!(o.answers.iter().any(|r| r["status"] == "blank"), "no unanswered question");
+    for q in QUESTIONNAIRES {
+        let needs: Vec<&Row> = o.needs.iter().filter(|r| r["questionnaire"] == q).collect();
+        let types: std::collections::BTreeSet<&str> =
+            needs.iter().map(|r| r["assistance_type"].as_str()).collect();
+        assert!(types.len() >= 3, "{q}: needs with several assistance types: {types:?}");
+        assert!(needs.iter().any(|r| !r["comment"].is_empty()), "{q}: no need with a comment");
+    }
+}
+
+/// One test per output file and pair of formats.
+macro_rules! twins_agree {
+    ($($(#[$attr:meta])* $name:ident: $file:literal, $a:literal, $b:literal;)*) => {
+        $(
+            $(#[$attr])*
+            #[test]
+            fn $name() {
+                assert_same($file, $a, $b);
+            }
+        )*
+    };
+}
+
+twins_agree! {
+    answers_xlsx_xls: "answers.csv", "xlsx", "xls";
+    answers_xlsx_ods: "answers.csv", "xlsx", "ods";
+    answers_xlsx_xlsb: "answers.csv", "xlsx", "xlsb";
+    answers_xlsx_xml: "answers.csv", "xlsx", "xml";
+    answers_xlsx_odk: "answers.csv", "xlsx", "odk";
+    answers_xls_ods: "answers.csv", "xls", "ods";
+    answers_xls_xlsb: "answers.csv", "xls", "xlsb";
+    answers_xls_xml: "answers.csv", "xls", "xml";
+    answers_xls_odk: "answers.csv", "xls", "odk";
+    answers_ods_xlsb: "answers.csv", "ods", "xlsb";
+    answers_ods_xml: "answers.csv", "ods", "xml";
+    answers_ods_odk: "answers.csv", "ods", "odk";
+    answers_xlsb_xml: "answers.csv", "xlsb", "xml";
+    answers_xlsb_odk: "answers.csv", "xlsb", "odk";
+    answers_xml_odk: "answers.csv", "xml", "odk";
+
+    needs_xlsx_xls: "needs.csv", "xlsx", "xls";
+    needs_xlsx_ods: "needs.csv", "xlsx", "ods";
+    needs_xlsx_xlsb: "needs.csv", "xlsx", "xlsb";
+    needs_xlsx_xml: "needs.csv", "xlsx", "xml";
+    needs_xlsx_odk: "needs.csv", "xlsx", "odk";
+    needs_xls_ods: "needs.csv", "xls", "ods";
+    needs_xls_xlsb: "needs.csv", "xls", "xlsb";
+    needs_xls_xml: "needs.csv", "xls", "xml";
+    needs_xls_odk: "needs.csv", "xls", "odk";
+    needs_ods_xlsb: "needs.csv", "ods", "xlsb";
+    needs_ods_xml: "needs.csv", "ods", "xml";
+    needs_ods_odk: "needs.csv", "ods", "odk";
+    needs_xlsb_xml: "needs.csv", "xlsb", "xml";
+    needs_xlsb_odk: "needs.csv", "xlsb", "odk";
+    needs_xml_odk: "needs.csv", "xml", "odk";
+}

@@ -67,23 +67,46 @@ pub struct RunArgs {
     pub limits: LimitArgs,
 }
 
-/// `art32 template`
+/// `art32 template`: a workbook by default, `--xml` or `--xlsform`.
 #[derive(Debug, Args)]
 pub struct TemplateArgs {
-    /// Questionnaire id (`UNTOC-2026`).
-    pub questionnaire: String,
+    /// Questionnaire id (`UNTOC-2026`); omitted with `--all`.
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub questionnaire: Option<String>,
     /// The schemas folder.
     #[arg(long, default_value = "schemas")]
     pub schemas: PathBuf,
-    /// A native XML return (SPEC 5).
-    #[arg(long, required = true)]
+    /// A native XML return (SPEC 5) instead of a workbook.
+    #[arg(long, conflicts_with = "xlsform")]
     pub xml: bool,
+    /// An XLSForm in all six languages, for ODK Central and KoboToolbox (SPEC 5.1).
+    #[arg(long, conflicts_with = "lang")]
+    pub xlsform: bool,
+    /// Every questionnaire, in every language, into the folder given by `-o`.
+    #[arg(long, requires = "output", conflicts_with = "lang")]
+    pub all: bool,
     /// Language of the template: ar, en, es, fr, ru or zh.
-    #[arg(long, value_parser = ["ar", "en", "es", "fr", "ru", "zh"])]
-    pub lang: String,
-    /// Output file (default: standard output).
+    #[arg(long, value_parser = ["ar", "en", "es", "fr", "ru", "zh"], required_unless_present_any = ["xlsform", "all"])]
+    pub lang: Option<String>,
+    /// Output file; with `--all`, the output folder (default: standard output
+    /// for `--xml`, `QUESTIONNAIRE-LANG.xlsx` or `QUESTIONNAIRE-xlsform.xlsx`
+    /// in the current folder otherwise).
     #[arg(short, long)]
     pub output: Option<PathBuf>,
+}
+
+impl TemplateArgs {
+    /// The format asked for.
+    pub fn format(&self) -> crate::template::Format {
+        use crate::template::Format;
+        if self.xml {
+            Format::Xml
+        } else if self.xlsform {
+            Format::XlsForm
+        } else {
+            Format::Xlsx
+        }
+    }
 }
 
 /// `art32 check`

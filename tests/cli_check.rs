@@ -150,9 +150,9 @@ fn schema_check_names_the_line_of_a_toml_syntax_error() {
 #[test]
 fn schema_check_names_the_line_of_an_answer_token_missing_in_a_language() {
     schema_error("vocabulary.toml", "partial = {", 0, 0, "has no token in \"ru\"", |old| {
-        let ru = "ru = [\"Частично\", \"Да, частично\"], ";
-        assert!(old.contains(ru), "{old}");
-        Some(old.replace(ru, ""))
+        let start = old.find("ru = [").unwrap_or_else(|| panic!("no Russian tokens in {old}"));
+        let end = start + old[start..].find("], ").unwrap() + "], ".len();
+        Some(format!("{}{}", &old[..start], &old[end..]))
     });
 }
 

@@ -7,6 +7,7 @@ use std::io::{self, Write};
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
+use super::{falls_back, text_in};
 use crate::ingest::xml::RETURN_NS;
 use crate::model::{Lang, Token};
 use crate::schema::{Kind, Questionnaire, Vocabulary};
@@ -25,13 +26,6 @@ fn comment_text(s: &str) -> String {
 
 fn comment<W: Write>(w: &mut Writer<W>, s: &str) -> io::Result<()> {
     w.write_event(Event::Comment(BytesText::from_escaped(comment_text(s))))
-}
-
-fn texts_in(texts: &std::collections::BTreeMap<String, String>, lang: Lang) -> (&str, bool) {
-    match texts.get(lang.code()) {
-        Some(t) => (t.as_str(), true),
-        None => (texts.get("en").map_or("", String::as_str), false),
-    }
 }
 
 /// What may be typed as the answer to a question of this kind, in `lang`.
@@ -54,9 +48,9 @@ fn accepted(kind: Kind, q_choices: &[String], vocab: &Vocabulary, lang: Lang) ->
 pub fn write(q: &Questionnaire, vocab: &Vocabulary, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
     let mut w = Writer::new_with_indent(out, b' ', 2);
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-    let (title, translated) = texts_in(&q.title, lang);
+    let (title, _) = text_in(&q.title, lang);
     comment(&mut w, &format!("{} (version {}): {title}", q.id, q.version))?;
-    if !translated || q.questions.iter().any(|x| !x.text.contains_key(lang.code())) {
+    if falls_back(q, lang) {
         comment(
             &mut w,
             &format!("Some texts are not available in {:?} and are given in English.", lang.code()),
@@ -89,9 +83,9 @@ pub fn write(q: &Questionnaire, vocab: &Vocabulary, lang: Lang, out: &mut dyn Wr
         let mut s = BytesStart::new("section");
         s.push_attribute(("id", section.id.as_str()));
         w.write_event(Event::Start(s))?;
-        comment(&mut w, texts_in(&section.title, lang).0)?;
+        comment(&mut w, text_in(&section.title, lang).0)?;
         for question in q.questions.iter().filter(|x| x.section == section.id) {
-            let (text, _) = texts_in(&question.text, lang);
+            let (text, _) = text_in(&question.text, lang);
             comment(
                 &mut w,
                 &format!(

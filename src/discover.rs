@@ -4,7 +4,11 @@
 //! [`Candidate`] per directory entry that is not a directory, sorted by path,
 //! so that every file ends in the manifest. [`examine`] then reads one file
 //! (bounded by the size limit), hashes it and tells its format from its first
-//! bytes, not only from its extension.
+//! bytes, not only from its extension. A zip container that is a
+//! spreadsheet is measured against the zip limits before anything inflates
+//! it for real ([`container`]).
+
+pub mod container;
 
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
@@ -32,6 +36,18 @@ pub struct Limits {
     pub max_xml_attributes: usize,
     /// Most elements in one XML document.
     pub max_xml_elements: usize,
+    /// Most entries in a zip container (xlsx, xlsm, xlsb, ods).
+    pub max_zip_entries: u64,
+    /// Largest uncompressed size of one zip entry, declared or actual, in bytes.
+    pub max_zip_entry_bytes: u64,
+    /// Largest uncompressed size of all the entries of a zip container, in bytes.
+    pub max_zip_total_bytes: u64,
+    /// Highest compression ratio (uncompressed / compressed) of an entry or of
+    /// a whole container; entries under [`container::RATIO_GRACE_BYTES`] are exempt.
+    pub max_zip_ratio: u64,
+    /// Most text, in bytes, that the cells of one workbook may hold in memory
+    /// (a shared string is counted once per cell that shows it).
+    pub max_text_bytes: u64,
 }
 
 impl Default for Limits {
@@ -45,6 +61,11 @@ impl Default for Limits {
             max_xml_text: 1024 * 1024,
             max_xml_attributes: 64,
             max_xml_elements: 500_000,
+            max_zip_entries: 10_000,
+            max_zip_entry_bytes: 64 * 1024 * 1024,
+            max_zip_total_bytes: 256 * 1024 * 1024,
+            max_zip_ratio: 200,
+            max_text_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -227,7 +248,7 @@ pub fn examine(c: &Candidate, limits: &Limits) -> (Option<Examined>, Verdict) {
     }
     let sha256 = hex(&Sha256::digest(&bytes));
     let size = bytes.len() as u64;
-    let sniffed = sniff(&bytes, &ext);
+    let sniffed = sniff(&bytes, &ext, limits);
     let (format, verdict) = match sniffed {
         Sniffed::Format(f) => (f, Verdict::Process),
         Sniffed::Encrypted => (
@@ -241,6 +262,7 @@ pub fn examine(c: &Candidate, limits: &Limits) -> (Option<Examined>, Verdict) {
             Format::Unknown,
             Verdict::Reject(Rejection::new(Reason::EmptyFile, "the file is empty (0 bytes)")),
         ),
+        Sniffed::Refused(r) if is_return_ext || ext.is_empty() => (Format::Unknown, Verdict::Reject(r)),
         Sniffed::BrokenZip(e) if is_return_ext => (
             Format::Unknown,
             Verdict::Reject(Rejection::new(
@@ -284,6 +306,8 @@ enum Sniffed {
     Encrypted,
     Empty,
     BrokenZip(String),
+    /// A zip container over a limit (entry count, sizes, ratio, DOCTYPE).
+    Refused(Rejection),
     Other,
 }
 
@@ -297,12 +321,19 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
 }
 
-fn sniff(bytes: &[u8], ext: &str) -> Sniffed {
+fn sniff(bytes: &[u8], ext: &str, limits: &Limits) -> Sniffed {
     if bytes.is_empty() {
         return Sniffed::Empty;
     }
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
-        return sniff_zip(bytes, ext);
+        // Count the entries before the zip crate indexes them all.
+        if let Err(r) = container::check_entry_count(bytes, limits) {
+            return Sniffed::Refused(r);
+        }
+        return match sniff_zip(bytes, ext, limits) {
+            Ok(sniffed) => sniffed,
+            Err(r) => Sniffed::Refused(r),
+        };
     }
     if bytes.starts_with(&CFB_MAGIC) {
         // Directory entry names are UTF-16LE: an encrypted OOXML package is a
@@ -330,27 +361,31 @@ fn looks_like_xml(bytes: &[u8]) -> bool {
     b.iter().find(|c| !c.is_ascii_whitespace()) == Some(&b'<')
 }
 
-fn sniff_zip(bytes: &[u8], ext: &str) -> Sniffed {
-    let archive = match zip::ZipArchive::new(Cursor::new(bytes)) {
+/// Tells a zip container's format; a spreadsheet is then held to the zip
+/// limits (an `Err` is the rejection).
+fn sniff_zip(bytes: &[u8], ext: &str, limits: &Limits) -> Result<Sniffed, Rejection> {
+    let mut archive = match zip::ZipArchive::new(Cursor::new(bytes)) {
         Ok(a) => a,
-        Err(e) => return Sniffed::BrokenZip(e.to_string()),
+        Err(e) => return Ok(Sniffed::BrokenZip(e.to_string())),
     };
     let has = |n: &str| archive.file_names_raw().any(|x| x.eq_ignore_ascii_case(n.as_bytes()));
-    if has("xl/workbook.bin") {
-        return Sniffed::Format(Format::Xlsb);
-    }
-    if has("xl/workbook.xml") {
-        return Sniffed::Format(if ext == "xlsm" { Format::Xlsm } else { Format::Xlsx });
-    }
-    if has("content.xml") && (has("mimetype") || has("META-INF/manifest.xml")) {
+    let format = if has("xl/workbook.bin") {
+        Format::Xlsb
+    } else if has("xl/workbook.xml") {
+        if ext == "xlsm" { Format::Xlsm } else { Format::Xlsx }
+    } else if has("content.xml") && (has("mimetype") || has("META-INF/manifest.xml")) {
         // OpenDocument: only spreadsheets are returns.
         let mime_ok =
             bytes.get(30..).is_some_and(|b| contains(&b[..b.len().min(120)], b"opendocument.spreadsheet"));
-        if mime_ok || ext == "ods" {
-            return Sniffed::Format(Format::Ods);
+        if !(mime_ok || ext == "ods") {
+            return Ok(Sniffed::Other);
         }
-    }
-    Sniffed::Other
+        Format::Ods
+    } else {
+        return Ok(Sniffed::Other);
+    };
+    container::check_spreadsheet(&mut archive, limits)?;
+    Ok(Sniffed::Format(format))
 }
 
 #[cfg(test)]
@@ -365,19 +400,23 @@ mod tests {
         assert_eq!(ignored_by_name("FRA/UNTOC.xlsx"), None);
     }
 
+    fn sn(bytes: &[u8], ext: &str) -> Sniffed {
+        sniff(bytes, ext, &Limits::default())
+    }
+
     #[test]
     fn formats_are_told_by_content() {
-        assert_eq!(sniff(b"", "xlsx"), Sniffed::Empty);
-        assert_eq!(sniff(b"<?xml version=\"1.0\"?><return/>", "txt"), Sniffed::Format(Format::Xml));
-        assert_eq!(sniff(b"  <return/>", "xml"), Sniffed::Format(Format::Xml));
-        assert_eq!(sniff(b"hello", "xlsx"), Sniffed::Other);
+        assert_eq!(sn(b"", "xlsx"), Sniffed::Empty);
+        assert_eq!(sn(b"<?xml version=\"1.0\"?><return/>", "txt"), Sniffed::Format(Format::Xml));
+        assert_eq!(sn(b"  <return/>", "xml"), Sniffed::Format(Format::Xml));
+        assert_eq!(sn(b"hello", "xlsx"), Sniffed::Other);
         let mut cfb = CFB_MAGIC.to_vec();
         cfb.extend(utf16le("EncryptedPackage"));
-        assert_eq!(sniff(&cfb, "xlsx"), Sniffed::Encrypted);
+        assert_eq!(sn(&cfb, "xlsx"), Sniffed::Encrypted);
         let mut xls = CFB_MAGIC.to_vec();
         xls.extend(utf16le("Workbook"));
-        assert_eq!(sniff(&xls, ""), Sniffed::Format(Format::Xls));
-        assert!(matches!(sniff(b"PK\x03\x04garbage", "xlsx"), Sniffed::BrokenZip(_)));
+        assert_eq!(sn(&xls, ""), Sniffed::Format(Format::Xls));
+        assert!(matches!(sn(b"PK\x03\x04garbage", "xlsx"), Sniffed::BrokenZip(_)));
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! keys (or localized labels), never by position, and records where each value
 //! was found. It does not interpret answers: that is normalize's job.
 
+mod cfb;
+mod grid;
 pub mod spreadsheet;
 pub mod xml;
 

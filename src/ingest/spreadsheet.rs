@@ -2,8 +2,11 @@
 //!
 //! Cells are read sparsely: xlsx and xlsb through calamine's cell readers, so a
 //! sheet with one cell in A1 and one in XFD1048576 costs two cells, not a
-//! 17-billion-cell grid; xls and ods through calamine's ranges. Every sheet is
-//! bounded by [`Limits`]. Then each row is looked at once: a cover key in
+//! 17-billion-cell grid; xls and ods through calamine's ranges, which calamine
+//! builds dense for every sheet when it opens the file, so those files are
+//! measured first ([`super::grid`]). Every sheet is bounded by [`Limits`],
+//! and so is the text all the cells hold (a shared string counts once per
+//! cell that shows it). Then each row is looked at once: a cover key in
 //! column A, a header row of column keys, or an answer row under a header.
 
 use std::collections::BTreeMap;
@@ -13,6 +16,7 @@ use std::sync::LazyLock;
 use calamine::{Data, DataRef, ExcelDateTime, Ods, Reader, SheetType, Xls, Xlsb, Xlsx};
 use regex::Regex;
 
+use super::{cfb, grid};
 use crate::discover::Limits;
 use crate::model::{
     ColumnKey, Date, Format, Problem, RawAnswer, RawField, RawReturn, RawValue, Reason, Rejection,
@@ -35,13 +39,16 @@ pub fn read(
     vocab: &Vocabulary,
     limits: &Limits,
 ) -> Result<RawReturn, Rejection> {
-    let mut reader = ReturnBuilder::new(vocab);
+    let mut reader = ReturnBuilder::new(vocab, limits.max_rows_per_sheet as usize);
     let cursor = Cursor::new(bytes);
+    // Text held by the cells of all the sheets read so far.
+    let mut text = 0_u64;
     match format {
         Format::Xlsx | Format::Xlsm => {
+            check_compound(bytes, format)?;
             let mut wb = Xlsx::new(cursor).map_err(|e| open_error(format, &e.to_string()))?;
             for name in worksheet_names(wb.sheets_metadata()) {
-                let mut cells = SheetCells::new(&name, limits);
+                let mut cells = SheetCells::new(&name, limits, &mut text);
                 let mut rdr =
                     wb.worksheet_cells_reader(&name).map_err(|e| sheet_error(&name, &e.to_string()))?;
                 while let Some(cell) = rdr.next_cell().map_err(|e| sheet_error(&name, &e.to_string()))? {
@@ -53,9 +60,10 @@ pub fn read(
             }
         }
         Format::Xlsb => {
+            check_compound(bytes, format)?;
             let mut wb = Xlsb::new(cursor).map_err(|e| open_error(format, &e.to_string()))?;
             for name in worksheet_names(wb.sheets_metadata()) {
-                let mut cells = SheetCells::new(&name, limits);
+                let mut cells = SheetCells::new(&name, limits, &mut text);
                 let mut rdr =
                     wb.worksheet_cells_reader(&name).map_err(|e| sheet_error(&name, &e.to_string()))?;
                 while let Some(cell) = rdr.next_cell().map_err(|e| sheet_error(&name, &e.to_string()))? {
@@ -67,14 +75,16 @@ pub fn read(
             }
         }
         Format::Xls => {
+            grid::check_xls(bytes, limits)?;
             let mut wb = Xls::new(cursor).map_err(|e| open_error(format, &e.to_string()))?;
             let names = worksheet_names(wb.sheets_metadata());
-            read_ranges(&mut wb, names, limits, &mut reader)?;
+            read_ranges(&mut wb, names, limits, &mut reader, &mut text)?;
         }
         Format::Ods => {
+            grid::check_ods(bytes, limits)?;
             let mut wb = Ods::new(cursor).map_err(|e| open_error(format, &e.to_string()))?;
             let names = worksheet_names(wb.sheets_metadata());
-            read_ranges(&mut wb, names, limits, &mut reader)?;
+            read_ranges(&mut wb, names, limits, &mut reader, &mut text)?;
         }
         Format::Xml | Format::Unknown => {
             return Err(Rejection::new(Reason::Corrupt, "not a spreadsheet"));
@@ -88,6 +98,7 @@ fn read_ranges<'b, R: Reader<Cursor<&'b [u8]>>>(
     names: Vec<String>,
     limits: &Limits,
     reader: &mut ReturnBuilder<'_>,
+    text: &mut u64,
 ) -> Result<(), Rejection>
 where
     R::Error: std::fmt::Display,
@@ -95,7 +106,7 @@ where
     for name in names {
         let range = wb.worksheet_range(&name).map_err(|e| sheet_error(&name, &e.to_string()))?;
         let (r0, c0) = range.start().unwrap_or((0, 0));
-        let mut cells = SheetCells::new(&name, limits);
+        let mut cells = SheetCells::new(&name, limits, text);
         for (r, c, v) in range.used_cells() {
             let (Ok(r), Ok(c)) = (u32::try_from(r), u32::try_from(c)) else { continue };
             cells.push(r0.saturating_add(r), c0.saturating_add(c), from_data(v))?;
@@ -107,6 +118,19 @@ where
 
 fn worksheet_names(sheets: &[calamine::Sheet]) -> Vec<String> {
     sheets.iter().filter(|s| s.typ == SheetType::WorkSheet).map(|s| s.name.clone()).collect()
+}
+
+/// calamine opens a compound file handed to it as an xlsx or xlsb (to tell an
+/// encrypted workbook) without checking its sector chains, and panics or
+/// exhausts memory on damaged ones (fuzz regressions `cfb-*`): check them first.
+fn check_compound(bytes: &[u8], format: Format) -> Result<(), Rejection> {
+    if !bytes.starts_with(&cfb::MAGIC) {
+        return Ok(());
+    }
+    match cfb::stream(bytes, &["EncryptedPackage"]) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(open_error(format, &format!("damaged compound file: {e}"))),
+    }
 }
 
 fn open_error(format: Format, e: &str) -> Rejection {
@@ -128,11 +152,13 @@ struct SheetCells<'a> {
     name: &'a str,
     cells: Vec<Cell>,
     limits: &'a Limits,
+    /// Text held by the cells of the workbook so far, in bytes.
+    text: &'a mut u64,
 }
 
 impl<'a> SheetCells<'a> {
-    fn new(name: &'a str, limits: &'a Limits) -> Self {
-        SheetCells { name, cells: Vec::new(), limits }
+    fn new(name: &'a str, limits: &'a Limits, text: &'a mut u64) -> Self {
+        SheetCells { name, cells: Vec::new(), limits, text }
     }
 
     fn push(&mut self, row: u32, col: u32, value: RawValue) -> Result<(), Rejection> {
@@ -155,6 +181,12 @@ impl<'a> SheetCells<'a> {
                 Reason::TooManyCells,
                 format!("sheet {:?} has more than {} cells", self.name, self.limits.max_cells_per_sheet),
             ));
+        }
+        if let RawValue::Text(t) | RawValue::Error(t) = &value {
+            *self.text = self.text.saturating_add(t.len() as u64);
+            if *self.text > self.limits.max_text_bytes {
+                return Err(grid::text_too_large(self.name, self.limits));
+            }
         }
         self.cells.push((row, col, value));
         Ok(())
@@ -227,11 +259,16 @@ struct ReturnBuilder<'v> {
     vocab: &'v Vocabulary,
     out: RawReturn,
     saw_header: bool,
+    /// Most cover, answer and problem records the return may hold: each
+    /// costs far more memory than the cells it came from.
+    max_records: usize,
+    /// Whether rows were left unread because of `max_records`.
+    overflow: bool,
 }
 
 impl<'v> ReturnBuilder<'v> {
-    fn new(vocab: &'v Vocabulary) -> Self {
-        ReturnBuilder { vocab, out: RawReturn::default(), saw_header: false }
+    fn new(vocab: &'v Vocabulary, max_records: usize) -> Self {
+        ReturnBuilder { vocab, out: RawReturn::default(), saw_header: false, max_records, overflow: false }
     }
 
     fn sheet(&mut self, sheet: &str, cells: Vec<Cell>) {
@@ -246,6 +283,10 @@ impl<'v> ReturnBuilder<'v> {
     }
 
     fn row(&mut self, sheet: &str, row: u32, cells: &[Cell], header: &mut Option<Header>) {
+        if self.out.cover.len() + self.out.answers.len() + self.out.problems.len() >= self.max_records {
+            self.overflow = true;
+            return;
+        }
         let at = |col: u32| cells.iter().find(|c| c.1 == col).map(|c| &c.2);
         let text_at = |col: u32| match at(col) {
             Some(RawValue::Text(t)) => Some(t.as_str()),
@@ -345,7 +386,7 @@ impl<'v> ReturnBuilder<'v> {
                 "header-incomplete",
                 SourceRef::cell(sheet, row, id_col),
                 format!(
-                    "header \"answer\" not found in this header row{}; the rows below it are not read",
+                    "header \"answer\" not found{}; the rows below this header are not read",
                     if others.is_empty() {
                         String::new()
                     } else {
@@ -359,6 +400,15 @@ impl<'v> ReturnBuilder<'v> {
     }
 
     fn finish(self) -> Result<RawReturn, Rejection> {
+        if self.overflow {
+            return Err(Rejection::new(
+                Reason::TooManyCells,
+                format!(
+                    "more than {} cover, answer and header rows in this workbook, the limit of --max-rows",
+                    self.max_records
+                ),
+            ));
+        }
         if self.out.cover.is_empty() && self.out.answers.is_empty() {
             let msg = if self.saw_header {
                 "an answer table without a cover and without answer rows"

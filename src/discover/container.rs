@@ -1,0 +1,316 @@
+//! Zip container limits (xlsx, xlsm, xlsb, ods), checked before calamine
+//! opens the file.
+//!
+//! calamine inflates the parts of a workbook into memory (a 205 KB xlsx with a
+//! 200 MB `sharedStrings.xml` costs it over 600 MB), so a container is
+//! measured first, in three steps that each cost little memory:
+//!
+//! 1. the entry count declared by the end-of-central-directory record, read by
+//!    hand *before* the `zip` crate builds its index of the entries;
+//! 2. each entry's declared uncompressed size, their total, and the
+//!    compression ratio of each entry and of the whole container, read from
+//!    the central directory;
+//! 3. declared sizes can lie, so every entry is then inflated into a sink,
+//!    capped at its declared size plus one byte (`Read::take`): an entry that
+//!    inflates further is a zip bomb. The XML parts are scanned on the way for
+//!    a `<!DOCTYPE`, which workbooks never need (billion laughs, external
+//!    entities).
+//!
+//! Only containers that are spreadsheets get steps 2 and 3: another zip
+//! document in the inbox is ignored, never inflated.
+
+use std::io::{self, Cursor, Read, Write};
+
+use super::Limits;
+use crate::model::{Reason, Rejection};
+
+/// Entries smaller than this are not held to the compression ratio: small
+/// parts of real workbooks (styles, empty sheets) can compress very well and
+/// cost nothing. The same grace applies to the container as a whole.
+pub const RATIO_GRACE_BYTES: u64 = 1024 * 1024;
+
+const EOCD_SIG: &[u8; 4] = b"PK\x05\x06";
+const ZIP64_LOCATOR_SIG: &[u8; 4] = b"PK\x06\x07";
+const ZIP64_EOCD_SIG: &[u8; 4] = b"PK\x06\x06";
+
+fn u16_at(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
+}
+
+fn u64_at(b: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?))
+}
+
+/// The number of entries the end-of-central-directory record declares (the
+/// zip64 record when the classic one says 0xFFFF), or `None` when there is no
+/// such record (the `zip` crate then reports the damage).
+pub fn declared_entries(bytes: &[u8]) -> Option<u64> {
+    // The record is 22 bytes plus a comment of at most 65,535 bytes.
+    let last = bytes.len().checked_sub(22)?;
+    let first = last.saturating_sub(65_535);
+    let at = (first..=last).rev().find(|&i| bytes.get(i..i + 4) == Some(EOCD_SIG.as_slice()))?;
+    let total = u16_at(bytes, at + 10)?;
+    if total != 0xFFFF {
+        return Some(u64::from(total));
+    }
+    let locator = at.checked_sub(20)?;
+    if bytes.get(locator..locator + 4) != Some(ZIP64_LOCATOR_SIG.as_slice()) {
+        return Some(u64::from(total));
+    }
+    let eocd64 = usize::try_from(u64_at(bytes, locator + 8)?).ok()?;
+    if bytes.get(eocd64..eocd64 + 4) != Some(ZIP64_EOCD_SIG.as_slice()) {
+        return Some(u64::from(total));
+    }
+    u64_at(bytes, eocd64 + 32)
+}
+
+/// Refuses a container that declares more entries than the limit, before any
+/// index of its entries is built.
+pub fn check_entry_count(bytes: &[u8], limits: &Limits) -> Result<(), Rejection> {
+    match declared_entries(bytes) {
+        Some(n) if n > limits.max_zip_entries => Err(Rejection::new(
+            Reason::TooManyEntries,
+            format!("the zip container declares {n} entries, over the limit of {}", limits.max_zip_entries),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn mib(bytes: u64) -> String {
+    if bytes >= 1024 * 1024 && bytes.is_multiple_of(1024 * 1024) {
+        format!("{} MiB", bytes / (1024 * 1024))
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+fn bomb(message: String) -> Rejection {
+    Rejection::new(Reason::ZipBomb, message)
+}
+
+/// Checks a spreadsheet container against the limits: declared sizes and
+/// ratios from the central directory, then the actual inflated size of every
+/// entry and the absence of a `<!DOCTYPE` in its XML parts.
+pub fn check_spreadsheet(
+    archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    limits: &Limits,
+) -> Result<(), Rejection> {
+    let n = archive.len();
+    if n as u64 > limits.max_zip_entries {
+        return Err(Rejection::new(
+            Reason::TooManyEntries,
+            format!("the zip container has {n} entries, over the limit of {}", limits.max_zip_entries),
+        ));
+    }
+    let mut entries = Vec::with_capacity(n);
+    let (mut total, mut total_compressed) = (0_u64, 0_u64);
+    for i in 0..n {
+        let e = archive.by_index_data(i).map_err(|e| damaged(&format!("entry {}", i + 1), &e))?;
+        let name = String::from_utf8_lossy(e.name_raw()).into_owned();
+        let (size, compressed) = (e.size(), e.compressed_size());
+        if size > limits.max_zip_entry_bytes {
+            return Err(bomb(format!(
+                "zip entry {name:?} declares {} uncompressed, over the limit of {} per entry",
+                mib(size),
+                mib(limits.max_zip_entry_bytes)
+            )));
+        }
+        if size > RATIO_GRACE_BYTES && size / compressed.max(1) > limits.max_zip_ratio {
+            return Err(bomb(format!(
+                "zip entry {name:?} inflates {compressed} bytes into {size} (ratio {}:1, over the limit of {}:1)",
+                size / compressed.max(1),
+                limits.max_zip_ratio
+            )));
+        }
+        total = total.saturating_add(size);
+        total_compressed = total_compressed.saturating_add(compressed);
+        if total > limits.max_zip_total_bytes {
+            return Err(bomb(format!(
+                "the zip entries declare more than {} uncompressed in total (the limit), reached at entry {name:?}",
+                mib(limits.max_zip_total_bytes)
+            )));
+        }
+        entries.push((name, size, e.is_dir(), e.encrypted()));
+    }
+    if total > RATIO_GRACE_BYTES && total / total_compressed.max(1) > limits.max_zip_ratio {
+        return Err(bomb(format!(
+            "the zip container inflates {total_compressed} bytes into {total} (ratio {}:1, over the limit of {}:1)",
+            total / total_compressed.max(1),
+            limits.max_zip_ratio
+        )));
+    }
+    for (i, (name, size, is_dir, encrypted)) in entries.into_iter().enumerate() {
+        if is_dir {
+            continue;
+        }
+        if encrypted {
+            return Err(Rejection::new(
+                Reason::Encrypted,
+                format!(
+                    "zip entry {name:?} is encrypted: ask the State to send the workbook without a password"
+                ),
+            ));
+        }
+        inflate_capped(archive, i, &name, size)?;
+    }
+    Ok(())
+}
+
+fn lies(name: &str, declared: u64) -> Rejection {
+    bomb(format!("zip entry {name:?} inflates to more than the {declared} bytes it declares"))
+}
+
+fn damaged(what: &str, e: &dyn std::fmt::Display) -> Rejection {
+    Rejection::new(
+        Reason::Corrupt,
+        format!("not a readable spreadsheet: damaged zip container ({what}: {e})"),
+    )
+}
+
+fn is_xml_part(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with(".xml") || lower.ends_with(".rels")
+}
+
+/// Inflates one entry into a sink, at most its declared size plus one byte.
+fn inflate_capped(
+    archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    index: usize,
+    name: &str,
+    declared: u64,
+) -> Result<(), Rejection> {
+    let entry = archive.by_index(index).map_err(|e| damaged(&format!("entry {name:?}"), &e))?;
+    let mut sink = Sink { doctype: is_xml_part(name).then(DoctypeScan::default), written: 0 };
+    if let Err(e) = io::copy(&mut entry.take(declared.saturating_add(1)), &mut sink) {
+        // The zip crate itself stops an entry at its declared size, with this
+        // error; anything else is damage.
+        if e.to_string().contains("larger than its declared") {
+            return Err(lies(name, declared));
+        }
+        return Err(damaged(&format!("entry {name:?}"), &e));
+    }
+    if sink.written > declared {
+        return Err(lies(name, declared));
+    }
+    if sink.doctype.is_some_and(|d| d.found) {
+        return Err(Rejection::new(
+            Reason::DoctypeForbidden,
+            format!(
+                "the workbook part {name:?} has a <!DOCTYPE> declaration: workbooks never need one, and it is not processed"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Counts what is written; optionally looks for `<!DOCTYPE` on the way.
+struct Sink {
+    doctype: Option<DoctypeScan>,
+    written: u64,
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.written = self.written.saturating_add(buf.len() as u64);
+        if let Some(scan) = self.doctype.as_mut() {
+            scan.feed(buf);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+const DOCTYPE: &[u8] = b"<!DOCTYPE";
+
+/// Finds `<!DOCTYPE` in a stream of chunks, across chunk boundaries.
+#[derive(Debug, Default, Clone, Copy)]
+struct DoctypeScan {
+    /// The last bytes of the previous chunk (at most `DOCTYPE.len() - 1`).
+    carry: [u8; 8],
+    carry_len: usize,
+    found: bool,
+}
+
+impl DoctypeScan {
+    fn feed(&mut self, buf: &[u8]) {
+        if self.found {
+            return;
+        }
+        // The carry joined with the head of this chunk covers a match that
+        // straddles the boundary.
+        let head = &buf[..buf.len().min(DOCTYPE.len() - 1)];
+        let mut joined = [0_u8; 16];
+        joined[..self.carry_len].copy_from_slice(&self.carry[..self.carry_len]);
+        joined[self.carry_len..self.carry_len + head.len()].copy_from_slice(head);
+        if find(&joined[..self.carry_len + head.len()], DOCTYPE) || find(buf, DOCTYPE) {
+            self.found = true;
+            return;
+        }
+        let keep = DOCTYPE.len() - 1;
+        if buf.len() >= keep {
+            self.carry[..keep].copy_from_slice(&buf[buf.len() - keep..]);
+            self.carry_len = keep;
+        } else {
+            // Shift the old carry left and append this short chunk.
+            let total = self.carry_len + buf.len();
+            let mut all = [0_u8; 16];
+            all[..self.carry_len].copy_from_slice(&self.carry[..self.carry_len]);
+            all[self.carry_len..total].copy_from_slice(buf);
+            let start = total.saturating_sub(keep);
+            self.carry_len = total - start;
+            self.carry[..self.carry_len].copy_from_slice(&all[start..total]);
+        }
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> bool {
+    let Some((&first, rest)) = needle.split_first() else { return false };
+    let mut from = 0;
+    while let Some(p) = hay.get(from..).and_then(|h| h.iter().position(|&b| b == first)) {
+        let at = from + p;
+        if hay.get(at + 1..at + 1 + rest.len()) == Some(rest) {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn doctype_is_found_across_chunk_boundaries() {
+        let text = b"<?xml version=\"1.0\"?>\n<!DOCTYPE sst [<!ENTITY a \"b\">]><sst/>";
+        for split in 0..text.len() {
+            let mut scan = DoctypeScan::default();
+            scan.feed(&text[..split]);
+            scan.feed(&text[split..]);
+            assert!(scan.found, "split at {split}");
+        }
+        let mut scan = DoctypeScan::default();
+        for b in text.iter() {
+            scan.feed(std::slice::from_ref(b));
+        }
+        assert!(scan.found, "byte by byte");
+        let mut clean = DoctypeScan::default();
+        clean.feed(b"<sst><si><t>&lt;!DOCTYPE</t></si></sst>");
+        assert!(!clean.found);
+    }
+
+    #[test]
+    fn the_declared_entry_count_is_read_from_the_end_record() {
+        let mut zip = b"PK\x03\x04 local data".to_vec();
+        let mut eocd = EOCD_SIG.to_vec();
+        eocd.extend([0, 0, 0, 0, 0x10, 0x27, 0x11, 0x27, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        zip.extend(&eocd);
+        assert_eq!(declared_entries(&zip), Some(10_001));
+        assert_eq!(declared_entries(b"PK\x03\x04"), None);
+        let limits = Limits::default();
+        assert_eq!(check_entry_count(&zip, &limits).map_err(|r| r.reason), Err(Reason::TooManyEntries));
+    }
+}

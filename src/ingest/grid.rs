@@ -1,0 +1,689 @@
+//! Dense-grid guards for `.ods` and `.xls`, run before calamine opens them.
+//!
+//! calamine's `Ods::new` and `Xls::new` parse every sheet at open time into
+//! dense ranges: a rectangle from the first to the last non-empty cell, plus
+//! a second rectangle of formulas. Two cells far apart (A1 and XFD1048576),
+//! or one cell repeated with `table:number-rows-repeated="1048576"`, would
+//! cost gigabytes. And every cell that shows a shared string, or a repeated
+//! cell, holds its own copy of the text.
+//!
+//! So the file is measured first, cheaply and in a stream: the area of those
+//! rectangles over all the sheets of the workbook must stay within
+//! [`Limits::max_cells_per_sheet`], no non-empty row may lie beyond
+//! [`Limits::max_rows_per_sheet`], and the text the cells would hold within
+//! [`Limits::max_text_bytes`]. Every count is an upper bound of what calamine
+//! allocates; a real return is far below each of them.
+
+use std::io::{BufRead, BufReader, Cursor, Read};
+
+use quick_xml::events::{BytesStart, Event};
+
+use super::cfb;
+use crate::discover::Limits;
+use crate::model::{Reason, Rejection};
+
+/// The bookkeeping of one sheet (its name, its ranges), counted as cells.
+const SHEET_OVERHEAD_CELLS: u64 = 16;
+
+/// What the sheets measured so far would cost.
+#[derive(Debug, Default)]
+struct Budget {
+    cells: u64,
+    text: u64,
+}
+
+impl Budget {
+    fn add_cells(&mut self, n: u64, sheet: &str, limits: &Limits) -> Result<(), Rejection> {
+        self.cells = self.cells.saturating_add(n);
+        if self.cells > limits.max_cells_per_sheet {
+            return Err(Rejection::new(
+                Reason::TooManyCells,
+                format!(
+                    "the sheets of this workbook span more than {} cells (the limit), reached at sheet {sheet:?}; \
+                     cells far apart or repeated make a sheet span its whole rectangle",
+                    limits.max_cells_per_sheet
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn add_text(&mut self, n: u64, sheet: &str, limits: &Limits) -> Result<(), Rejection> {
+        self.text = self.text.saturating_add(n);
+        if self.text > limits.max_text_bytes {
+            return Err(text_too_large(sheet, limits));
+        }
+        Ok(())
+    }
+}
+
+/// The rejection for a workbook whose cells would hold too much text.
+pub fn text_too_large(sheet: &str, limits: &Limits) -> Rejection {
+    Rejection::new(
+        Reason::TooLarge,
+        format!(
+            "the cells of this workbook hold more than {} MiB of text (the limit), reached at sheet {sheet:?}",
+            limits.max_text_bytes / (1024 * 1024)
+        ),
+    )
+}
+
+fn row_beyond(sheet: &str, row: u64, limits: &Limits) -> Rejection {
+    Rejection::new(
+        Reason::TooManyCells,
+        format!(
+            "sheet {sheet:?} has a non-empty cell in row {}, beyond the limit of {} rows",
+            row.saturating_add(1),
+            limits.max_rows_per_sheet
+        ),
+    )
+}
+
+// ---------------------------------------------------------------- ods
+
+/// One `table:table` being measured.
+#[derive(Debug, Default)]
+struct Table {
+    name: String,
+    /// Zero-based index of the next row.
+    next_row: u64,
+    /// First and last non-empty rows.
+    rows: Option<(u64, u64)>,
+    /// One past the last non-empty column of any row.
+    cols: u64,
+}
+
+/// One `table:table-row` being measured.
+#[derive(Debug, Default)]
+struct Row {
+    repeat: u64,
+    next_col: u64,
+    /// One past the last non-empty column.
+    end: u64,
+    text: u64,
+}
+
+/// One cell being measured.
+#[derive(Debug, Default)]
+struct OdsCell {
+    repeat: u64,
+    non_empty: bool,
+    text: u64,
+    depth: usize,
+}
+
+fn repeat_attr(e: &BytesStart<'_>, key: &str) -> u64 {
+    e.attributes()
+        .with_checks(false)
+        .flatten()
+        .find(|a| a.key.as_ref() == key)
+        .and_then(|a| a.value.trim().parse::<u64>().ok())
+        .unwrap_or(1)
+}
+
+/// Measures `content.xml` of an OpenDocument spreadsheet. A file that is not
+/// a readable zip, or has no `content.xml`, passes: calamine reports it.
+pub fn check_ods(bytes: &[u8], limits: &Limits) -> Result<(), Rejection> {
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else { return Ok(()) };
+    let Ok(content) = archive.by_name("content.xml") else { return Ok(()) };
+    // discover has checked the inflated size; the cap keeps this true when
+    // ingest is called on its own.
+    check_ods_content(BufReader::new(content.take(limits.max_zip_entry_bytes.saturating_add(1))), limits)
+}
+
+/// Measures the tables of an ods `content.xml`.
+fn check_ods_content(content: impl BufRead, limits: &Limits) -> Result<(), Rejection> {
+    let mut reader = quick_xml::Reader::from_reader(content);
+    // The configuration calamine reads content.xml with, so that both see
+    // the same events.
+    let config = reader.config_mut();
+    config.check_end_names = false;
+    config.trim_text(false);
+    config.check_comments = false;
+    config.expand_empty_elements = true;
+
+    let mut budget = Budget::default();
+    let mut table: Option<Table> = None;
+    let mut row: Option<Row> = None;
+    let mut cell: Option<OdsCell> = None;
+    let mut buf = Vec::new();
+    loop {
+        // Cleared here, not at the end of the loop, which `continue` skips.
+        buf.clear();
+        let event = match reader.read_event_into(&mut buf) {
+            Ok(e) => e,
+            // calamine stops at the same error and reports it.
+            Err(_) => return Ok(()),
+        };
+        match event {
+            Event::Eof => break,
+            Event::Start(e) => {
+                if let Some(c) = cell.as_mut() {
+                    // Content inside a cell (text:p, an annotation...).
+                    c.depth += 1;
+                    c.non_empty = true;
+                    c.text = c.text.saturating_add(attr_text(&e));
+                    continue;
+                }
+                match e.name().as_ref() {
+                    "table:table" => {
+                        let name = e
+                            .attributes()
+                            .with_checks(false)
+                            .flatten()
+                            .find(|a| a.key.as_ref() == "table:name")
+                            .map(|a| a.value.into_owned())
+                            .unwrap_or_default();
+                        budget.add_cells(SHEET_OVERHEAD_CELLS, &name, limits)?;
+                        table = Some(Table { name, ..Table::default() });
+                    }
+                    "table:table-row" if table.is_some() => {
+                        row = Some(Row {
+                            repeat: repeat_attr(&e, "table:number-rows-repeated"),
+                            ..Row::default()
+                        });
+                    }
+                    "table:table-cell" | "table:covered-table-cell" if row.is_some() => {
+                        let value_attrs = value_attr_text(&e);
+                        cell = Some(OdsCell {
+                            repeat: repeat_attr(&e, "table:number-columns-repeated"),
+                            non_empty: value_attrs.is_some(),
+                            text: value_attrs.unwrap_or(0),
+                            depth: 0,
+                        });
+                    }
+                    _ => {}
+                }
+            }
+            Event::Text(t) => {
+                if let Some(c) = cell.as_mut().filter(|c| c.depth > 0) {
+                    c.text = c.text.saturating_add(t.len() as u64);
+                }
+            }
+            Event::CData(t) => {
+                if let Some(c) = cell.as_mut() {
+                    c.text = c.text.saturating_add(t.len() as u64);
+                }
+            }
+            Event::GeneralRef(t) => {
+                if let Some(c) = cell.as_mut() {
+                    c.text = c.text.saturating_add(t.len() as u64 + 2);
+                }
+            }
+            Event::End(e) => {
+                if let Some(c) = cell.as_mut()
+                    && c.depth > 0
+                {
+                    c.depth -= 1;
+                    continue;
+                }
+                match e.name().as_ref() {
+                    "table:table-cell" | "table:covered-table-cell" => {
+                        if let (Some(c), Some(r)) = (cell.take(), row.as_mut()) {
+                            r.next_col = r.next_col.saturating_add(c.repeat);
+                            if c.non_empty && c.repeat > 0 {
+                                r.end = r.next_col;
+                                r.text = r.text.saturating_add(c.text.saturating_mul(c.repeat));
+                            }
+                        }
+                    }
+                    "table:table-row" => {
+                        if let (Some(r), Some(t)) = (row.take(), table.as_mut()) {
+                            let first = t.next_row;
+                            t.next_row = t.next_row.saturating_add(r.repeat);
+                            if r.end > 0 && r.repeat > 0 {
+                                let last = t.next_row - 1;
+                                if last >= u64::from(limits.max_rows_per_sheet) {
+                                    return Err(row_beyond(&t.name, last, limits));
+                                }
+                                let (lo, _) = t.rows.unwrap_or((first, last));
+                                t.rows = Some((lo, last));
+                                t.cols = t.cols.max(r.end);
+                                budget.add_text(r.text.saturating_mul(r.repeat), &t.name, limits)?;
+                                // The rectangle so far, checked as it grows so
+                                // that a huge sheet stops the scan early.
+                                let area = (last - lo + 1).saturating_mul(t.cols).saturating_mul(2);
+                                if budget.cells.saturating_add(area) > limits.max_cells_per_sheet {
+                                    budget.add_cells(area, &t.name, limits)?;
+                                }
+                            }
+                        }
+                    }
+                    "table:table" => {
+                        if let Some(t) = table.take()
+                            && let Some((lo, hi)) = t.rows
+                        {
+                            // Cells and formulas: two rectangles.
+                            let area = (hi - lo + 1).saturating_mul(t.cols).saturating_mul(2);
+                            budget.add_cells(area, &t.name, limits)?;
+                        }
+                        row = None;
+                        cell = None;
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Bytes of the attributes that give a cell a value (`office:*`,
+/// `table:formula`), or `None` when it has none.
+fn value_attr_text(e: &BytesStart<'_>) -> Option<u64> {
+    let mut found = None;
+    for a in e.attributes().with_checks(false).flatten() {
+        let key = a.key.as_ref();
+        if key.starts_with("office:") || key == "table:formula" {
+            found = Some(found.unwrap_or(0_u64).saturating_add(a.value.len() as u64));
+        }
+    }
+    found
+}
+
+fn attr_text(e: &BytesStart<'_>) -> u64 {
+    e.attributes().with_checks(false).flatten().map(|a| a.value.len() as u64).sum()
+}
+
+// ---------------------------------------------------------------- xls
+
+/// One BIFF record with the CONTINUE records that follow it.
+struct Record<'a> {
+    typ: u16,
+    data: &'a [u8],
+    conts: Vec<&'a [u8]>,
+}
+
+/// BIFF records as calamine reads them; stops at the first damaged one.
+struct Records<'a> {
+    stream: &'a [u8],
+    consumed: usize,
+}
+
+impl<'a> Iterator for Records<'a> {
+    type Item = Record<'a>;
+
+    fn next(&mut self) -> Option<Record<'a>> {
+        let head = |s: &'a [u8]| -> Option<(u16, &'a [u8], &'a [u8])> {
+            let typ = u16::from_le_bytes([*s.first()?, *s.get(1)?]);
+            let len = usize::from(u16::from_le_bytes([*s.get(2)?, *s.get(3)?]));
+            let data = s.get(4..4 + len)?;
+            Some((typ, data, s.get(4 + len..)?))
+        };
+        let (typ, data, mut rest) = head(self.stream)?;
+        let mut conts = Vec::new();
+        while rest.len() > 4 && rest[..2] == [0x3C, 0x00] {
+            let (_, d, r) = head(rest)?;
+            conts.push(d);
+            rest = r;
+        }
+        self.consumed += self.stream.len() - rest.len();
+        self.stream = rest;
+        Some(Record { typ, data, conts })
+    }
+}
+
+fn rd16(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes([*b.get(at)?, *b.get(at + 1)?]))
+}
+
+fn rd32(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// The length in characters of each string of the shared string table,
+/// walked as calamine walks it (`None` when the table is damaged; calamine
+/// then fails too).
+fn sst_lengths(r: &Record<'_>) -> Option<Vec<u32>> {
+    let mut parts = r.conts.iter();
+    let mut data = r.data.get(8..)?;
+    let mut out = Vec::new();
+    loop {
+        if data.is_empty() {
+            match parts.next() {
+                Some(p) => data = p,
+                None => break,
+            }
+            if data.is_empty() {
+                out.push(0);
+                continue;
+            }
+        }
+        let cch = usize::from(rd16(data, 0)?);
+        let flags = *data.get(2)?;
+        data = &data[3..];
+        let mut high = flags & 1 != 0;
+        let mut skip = 0_usize;
+        if flags & 0x8 != 0 {
+            skip += usize::from(rd16(data, 0)?) * 4;
+            data = &data[2..];
+        }
+        if flags & 0x4 != 0 {
+            skip = skip
+                .saturating_add(usize::try_from(i32::from_le_bytes(data.get(..4)?.try_into().ok()?)).ok()?);
+            data = &data[4..];
+        }
+        let mut left = cch;
+        loop {
+            let width = if high { 2 } else { 1 };
+            let take = left.min(data.len() / width);
+            data = &data[take * width..];
+            left -= take;
+            if left == 0 {
+                break;
+            }
+            let next = parts.next()?;
+            high = *next.first()? & 1 != 0;
+            data = &next[1..];
+        }
+        while skip > 0 {
+            if data.is_empty() {
+                data = parts.next()?;
+                continue;
+            }
+            let l = skip.min(data.len());
+            data = &data[l..];
+            skip -= l;
+        }
+        out.push(u32::try_from(cch).ok()?);
+    }
+    Some(out)
+}
+
+/// The name of a BoundSheet8 record (BIFF8), for messages.
+fn sheet_name(data: &[u8], index: usize) -> String {
+    let fallback = || format!("sheet {}", index + 1);
+    let (Some(&cch), Some(&flags)) = (data.get(6), data.get(7)) else { return fallback() };
+    let cch = usize::from(cch);
+    if flags & 1 == 0 {
+        data.get(8..8 + cch).map_or_else(fallback, |b| b.iter().map(|&c| char::from(c)).collect())
+    } else {
+        data.get(8..8 + 2 * cch).map_or_else(fallback, |b| {
+            String::from_utf16_lossy(
+                &b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect::<Vec<_>>(),
+            )
+        })
+    }
+}
+
+/// A bounding box of cell positions.
+#[derive(Debug, Default, Clone, Copy)]
+struct BBox(Option<(u32, u32, u32, u32)>);
+
+impl BBox {
+    fn add(&mut self, row: u32, col: u32) {
+        self.0 = Some(match self.0 {
+            None => (row, row, col, col),
+            Some((r0, r1, c0, c1)) => (r0.min(row), r1.max(row), c0.min(col), c1.max(col)),
+        });
+    }
+
+    fn area(self) -> u64 {
+        self.0.map_or(0, |(r0, r1, c0, c1)| (u64::from(r1 - r0) + 1) * (u64::from(c1 - c0) + 1))
+    }
+}
+
+/// A formula's text as calamine renders it can be much longer than its
+/// record (a 5-byte name reference becomes the name); this many bytes of text
+/// are counted per byte of formula.
+const FORMULA_TEXT_PER_BYTE: u64 = 64;
+
+/// Measures the sheets of an `.xls` workbook from its BIFF records.
+pub fn check_xls(bytes: &[u8], limits: &Limits) -> Result<(), Rejection> {
+    let stream = match cfb::stream(bytes, &["Workbook", "Book"]) {
+        Ok(Some(s)) => s,
+        // No workbook stream: calamine reports it.
+        Ok(None) => return Ok(()),
+        Err(e) => {
+            return Err(Rejection::new(Reason::Corrupt, format!("not a readable xls workbook: {e}")));
+        }
+    };
+    // Globals: the sheets' positions and the shared strings.
+    let mut sheets: Vec<(usize, String)> = Vec::new();
+    let mut sst: Vec<u32> = Vec::new();
+    for r in (Records { stream: &stream, consumed: 0 }) {
+        match r.typ {
+            // FilePass: encrypted; calamine reports it.
+            0x002F if rd16(r.data, 0).is_some_and(|v| v != 0) => return Ok(()),
+            0x0085 => {
+                let Some(pos) = rd32(r.data, 0) else { return Ok(()) };
+                sheets.push((pos as usize, sheet_name(r.data, sheets.len())));
+            }
+            0x00FC => {
+                let Some(lengths) = sst_lengths(&r) else { return Ok(()) };
+                sst = lengths;
+            }
+            0x000A => break,
+            _ => {}
+        }
+    }
+    let mut budget = Budget::default();
+    // Sheets are scanned in stream order; two sheets that share records are
+    // never written by a spreadsheet program, and would make calamine parse
+    // the same records (and build the same grid) again and again.
+    let mut order: Vec<usize> = (0..sheets.len()).collect();
+    order.sort_by_key(|&i| sheets[i].0);
+    let mut scanned_to = 0_usize;
+    for (k, &i) in order.iter().enumerate() {
+        let (pos, name) = &sheets[i];
+        let Some(sub) = stream.get(*pos..) else {
+            return Err(Rejection::new(
+                Reason::Corrupt,
+                format!(
+                    "not a readable xls workbook: sheet {name:?} starts beyond the end of the workbook stream"
+                ),
+            ));
+        };
+        if k > 0 && *pos < scanned_to {
+            return Err(Rejection::new(
+                Reason::Corrupt,
+                format!("not a readable xls workbook: sheet {name:?} shares its records with another sheet"),
+            ));
+        }
+        budget.add_cells(SHEET_OVERHEAD_CELLS, name, limits)?;
+        let consumed = scan_sheet(sub, name, &sst, limits, &mut budget)?;
+        scanned_to = pos.saturating_add(consumed);
+    }
+    Ok(())
+}
+
+/// Measures one sheet substream; returns the bytes it spans.
+fn scan_sheet(
+    sub: &[u8],
+    name: &str,
+    sst: &[u32],
+    limits: &Limits,
+    budget: &mut Budget,
+) -> Result<usize, Rejection> {
+    let mut records = Records { stream: sub, consumed: 0 };
+    let (mut cells, mut formulas) = (BBox::default(), BBox::default());
+    let mut pushed = 0_u64;
+    let mut reserved = 0_u64;
+    let mut seen_bof = false;
+    let mut depth = 0_usize;
+    let mut fmla_pos = (0_u32, 0_u32);
+    let max_row = limits.max_rows_per_sheet;
+    let at = |cells: &mut BBox, row: u32, col: u32, pushed: &mut u64| -> Result<(), Rejection> {
+        if row >= max_row {
+            return Err(row_beyond(name, u64::from(row), limits));
+        }
+        cells.add(row, col);
+        *pushed += 1;
+        Ok(())
+    };
+    for r in records.by_ref() {
+        if depth > 0 {
+            match r.typ {
+                0x0809 => depth += 1,
+                0x000A => depth -= 1,
+                _ => {}
+            }
+            continue;
+        }
+        let pos = || Some((u32::from(rd16(r.data, 0)?), u32::from(rd16(r.data, 2)?)));
+        let text = (r.data.len() as u64).saturating_mul(2);
+        match r.typ {
+            0x0809 if seen_bof => depth += 1,
+            0x0809 => seen_bof = true,
+            0x0200 => {
+                // DIMENSIONS: calamine reserves rows x columns cells, with
+                // u32 arithmetic that wraps as it does in a release build.
+                let d = r.data;
+                let (rf, rl, mut cf, cl) = match d.len() {
+                    10 => (
+                        u32::from(rd16(d, 0).unwrap_or(0)),
+                        u32::from(rd16(d, 2).unwrap_or(0)),
+                        u32::from(rd16(d, 4).unwrap_or(0)),
+                        u32::from(rd16(d, 6).unwrap_or(0)),
+                    ),
+                    14 | 16 => (
+                        rd32(d, 0).unwrap_or(0),
+                        rd32(d, 4).unwrap_or(0),
+                        u32::from(rd16(d, 8).unwrap_or(0)),
+                        u32::from(rd16(d, 10).unwrap_or(0)),
+                    ),
+                    _ => break,
+                };
+                if 0xFF < cf || cl < cf {
+                    cf = 0;
+                }
+                let (end_r, end_c) = if rl >= 1 && cl >= 1 { (rl - 1, cl - 1) } else { (rf, cf) };
+                let rows = u64::from(end_r.wrapping_sub(rf).wrapping_add(1));
+                let cols = u64::from(end_c.wrapping_sub(cf).wrapping_add(1));
+                reserved = reserved.max(rows.saturating_mul(cols));
+                if reserved > limits.max_cells_per_sheet {
+                    return Err(Rejection::new(
+                        Reason::TooManyCells,
+                        format!(
+                            "sheet {name:?} declares dimensions of {rows} rows x {cols} columns, more than the limit of {} cells",
+                            limits.max_cells_per_sheet
+                        ),
+                    ));
+                }
+            }
+            // Number, Label, RString, BoolErr, RK
+            0x0203 | 0x0205 | 0x027E => {
+                let Some((row, col)) = pos() else { break };
+                at(&mut cells, row, col, &mut pushed)?;
+            }
+            0x0204 | 0x00D6 => {
+                let Some((row, col)) = pos() else { break };
+                at(&mut cells, row, col, &mut pushed)?;
+                budget.add_text(text, name, limits)?;
+            }
+            // LabelSst: a copy of the shared string, three bytes of UTF-8 per
+            // UTF-16 unit at most.
+            0x00FD => {
+                let Some((row, col)) = pos() else { break };
+                let Some(i) = rd32(r.data, 6) else { break };
+                if let Some(&len) = sst.get(i as usize) {
+                    at(&mut cells, row, col, &mut pushed)?;
+                    budget.add_text(u64::from(len) * 3, name, limits)?;
+                }
+            }
+            // String: the text value of the formula before it.
+            0x0207 => {
+                at(&mut cells, fmla_pos.0, fmla_pos.1, &mut pushed)?;
+                budget.add_text(text, name, limits)?;
+            }
+            // MulRk: a run of numbers on one row.
+            0x00BD => {
+                let d = r.data;
+                let (Some(row), Some(first)) = (rd16(d, 0), rd16(d, 2)) else { break };
+                let Some(last) = d.len().checked_sub(2).and_then(|at| rd16(d, at)) else { break };
+                if last < first || d.len() != 6 + 6 * usize::from(last - first + 1) {
+                    break;
+                }
+                at(&mut cells, u32::from(row), u32::from(first), &mut pushed)?;
+                at(&mut cells, u32::from(row), u32::from(last), &mut pushed)?;
+                pushed += u64::from(last - first).saturating_sub(1);
+            }
+            // Formula: a value cell and a formula text.
+            0x0006 => {
+                let Some((row, col)) = pos() else { break };
+                if r.data.len() < 20 {
+                    break;
+                }
+                fmla_pos = (row, col);
+                at(&mut cells, row, col, &mut pushed)?;
+                formulas.add(row, col);
+                pushed += 1;
+                budget.add_text(
+                    (r.data.len() as u64).saturating_mul(FORMULA_TEXT_PER_BYTE).saturating_add(64),
+                    name,
+                    limits,
+                )?;
+            }
+            0x000A => break,
+            _ => {}
+        }
+        // The sparse list of cells, then the two dense rectangles.
+        let so_far = pushed.max(reserved).saturating_add(cells.area()).saturating_add(formulas.area());
+        if budget.cells.saturating_add(so_far) > limits.max_cells_per_sheet {
+            budget.add_cells(so_far, name, limits)?;
+        }
+    }
+    let total = pushed.max(reserved).saturating_add(cells.area()).saturating_add(formulas.area());
+    budget.add_cells(total, name, limits)?;
+    Ok(records.consumed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn content(rows: &str) -> String {
+        format!(
+            "<office:document-content><office:body><office:spreadsheet>\
+             <table:table table:name=\"Cover\">{rows}</table:table>\
+             </office:spreadsheet></office:body></office:document-content>"
+        )
+    }
+
+    fn ods(rows: &str) -> Result<(), Reason> {
+        check_ods_content(content(rows).as_bytes(), &Limits::default()).map_err(|r| r.reason)
+    }
+
+    #[test]
+    fn styled_empty_cells_repeated_to_the_sheet_end_cost_nothing() {
+        // What LibreOffice writes after the last row of a template: styled,
+        // validated, but empty cells over every row and column.
+        let rows = "<table:table-row><table:table-cell office:value-type=\"string\"><text:p>state</text:p></table:table-cell></table:table-row>\
+            <table:table-row table:number-rows-repeated=\"1048575\">\
+            <table:table-cell table:style-name=\"ce1\" table:content-validation-name=\"val1\" table:number-columns-repeated=\"16384\"/>\
+            </table:table-row>";
+        assert_eq!(ods(rows), Ok(()));
+    }
+
+    #[test]
+    fn repeated_values_count_as_the_rectangle_they_fill() {
+        let cell = |cols: u32| {
+            format!(
+                "<table:table-cell table:number-columns-repeated=\"{cols}\" office:value-type=\"float\" office:value=\"1\"/>"
+            )
+        };
+        let row = |rows: u32, cols: u32| {
+            format!("<table:table-row table:number-rows-repeated=\"{rows}\">{}</table:table-row>", cell(cols))
+        };
+        assert_eq!(ods(&row(1000, 100)), Ok(()));
+        assert_eq!(ods(&row(1000, 1001)), Err(Reason::TooManyCells));
+        assert_eq!(ods(&row(100_001, 1)), Err(Reason::TooManyCells));
+    }
+
+    /// An SST record whose only string runs into a CONTINUE record.
+    #[test]
+    fn shared_string_lengths_follow_continue_records() {
+        let mut first = vec![2, 0, 0, 0, 2, 0, 0, 0];
+        first.extend([5, 0, 0]); // "ab" + 3 more characters, 1 byte each
+        first.extend(b"ab");
+        let mut cont = vec![1]; // the rest is two bytes per character
+        cont.extend([b'c', 0, b'd', 0, b'e', 0]);
+        cont.extend([1, 0, 0]); // a second string of one character
+        cont.push(b'z');
+        let r = Record { typ: 0x00FC, data: &first, conts: vec![&cont] };
+        assert_eq!(sst_lengths(&r), Some(vec![5, 1]));
+        let short = Record { typ: 0x00FC, data: &first, conts: vec![] };
+        assert_eq!(sst_lengths(&short), None);
+    }
+}

@@ -18,7 +18,6 @@ use crate::cycle::{Cycle, CycleError, Register, load_focal_points};
 use crate::derive::{Need, derive};
 use crate::discover::{self, Candidate, Limits, Verdict};
 use crate::emit::{self, EmitError, RunOutput};
-use crate::ingest::ingest;
 use crate::model::{Date, Format, Reason, Rejection};
 use crate::normalize;
 use crate::record::{FileRecord, Outcome, ReturnRecord};
@@ -37,6 +36,12 @@ pub struct RunConfig {
     pub threads: Option<usize>,
     /// Input limits.
     pub limits: Limits,
+    /// Language of the label columns added to needs.csv and compliance.csv.
+    pub labels: Option<crate::model::Lang>,
+    /// Remove focal points' names, e-mails and phones from every output.
+    pub redact: bool,
+    /// Folder of the ingest cache (`None`: no cache).
+    pub cache: Option<PathBuf>,
 }
 
 /// Why a run could not do its job (exit status 2).
@@ -104,10 +109,14 @@ pub struct FileContext<'a> {
     pub limits: &'a Limits,
     /// The date on which parties must be bound (`None` outside a cycle).
     pub party_as_of: Option<Date>,
+    /// The ingest cache, if any.
+    pub cache: Option<&'a crate::cache::Cache>,
 }
 
 /// Runs the batch on a cycle folder.
 pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunReport, RunError> {
+    // Repair what a run killed while replacing the outputs may have left.
+    emit::recover(&config.out);
     let cycle = Cycle::load(&config.cycle_dir)?;
     let schemas = Schemas::load(&cycle.schemas)?;
     check_cycle_questionnaires(&cycle, &schemas)?;
@@ -117,6 +126,8 @@ pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunReport, Run
         .map_err(|source| RunError::Inbox { path: cycle.inbox.clone(), source })?;
     tracing::info!(files = candidates.len(), inbox = %cycle.inbox.display(), "discovered");
 
+    let cache =
+        config.cache.as_deref().and_then(|d| crate::cache::Cache::open(d, &schemas.dir, &config.limits));
     let ctx = FileContext {
         bind: BindContext {
             schemas: &schemas,
@@ -125,22 +136,35 @@ pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunReport, Run
         },
         limits: &config.limits,
         party_as_of: Some(cycle.party_as_of),
+        cache: cache.as_ref(),
     };
     progress.start(candidates.len() as u64);
     let records = per_file(&candidates, &ctx, config.threads, progress)?;
+    if let Some(s) = cache.as_ref().map(crate::cache::Cache::stats) {
+        tracing::info!(hits = s.hits, misses = s.misses, invalid = s.invalid, "ingest cache");
+    }
     progress.finish();
     let resolution = resolve(&records);
     let needs = derive(&records, &resolution, &schemas, &register);
     let (compliance, followup) = check(&cycle, &schemas, &register, &focal_points, &records, &resolution);
+    let redacted = config.redact.then(|| {
+        let r = crate::redact::Redactor::new(&focal_points, &records);
+        (r.records(&records), r.needs(&needs), r.followup(&followup))
+    });
+    let (out_records, out_needs, out_followup) = match &redacted {
+        Some((r, n, f)) => (r.as_slice(), n.as_slice(), f.as_slice()),
+        None => (records.as_slice(), needs.as_slice(), followup.as_slice()),
+    };
     let output = RunOutput {
         cycle: &cycle,
         schemas: &schemas,
         register: &register,
-        records: &records,
+        records: out_records,
         resolution: &resolution,
-        needs: &needs,
+        needs: out_needs,
         compliance: &compliance,
-        followup: &followup,
+        followup: out_followup,
+        labels: config.labels,
     };
     emit::write_all(&config.out, &output)?;
     Ok(report(&records, &resolution, &needs, &compliance, &followup, &config.out))
@@ -176,6 +200,7 @@ fn per_file(
             .map(|c| {
                 let record = process_file(c, ctx);
                 progress.advance();
+                crate::cache::release_freed_memory();
                 record
             })
             .collect()
@@ -183,12 +208,28 @@ fn per_file(
 }
 
 /// Runs the per-file stages on one inbox entry; a panic becomes an
-/// `internal-error` rejection instead of ending the batch.
+/// `internal-error` rejection instead of ending the batch, logged as one
+/// line naming the file, without the panic's own report or backtrace.
 pub fn process_file(c: &Candidate, ctx: &FileContext<'_>) -> FileRecord {
-    match catch_unwind(AssertUnwindSafe(|| process_file_inner(c, ctx))) {
+    quiet_file_panics();
+    IN_FILE.with(|n| n.set(n.get() + 1));
+    let result = catch_unwind(AssertUnwindSafe(|| process_file_inner(c, ctx)));
+    IN_FILE.with(|n| n.set(n.get().saturating_sub(1)));
+    match result {
         Ok(record) => record,
-        Err(_) => {
-            tracing::error!(file = %c.rel, "internal error while reading this file");
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            let at = PANIC_AT.with(|p| p.take()).unwrap_or_default();
+            tracing::error!(
+                file = %c.rel,
+                panic = %what.escape_debug(),
+                at = %at,
+                "internal error while reading this file"
+            );
             FileRecord {
                 path: c.rel.clone(),
                 bytes: std::fs::symlink_metadata(&c.path).map_or(0, |m| m.len()),
@@ -204,8 +245,47 @@ pub fn process_file(c: &Candidate, ctx: &FileContext<'_>) -> FileRecord {
     }
 }
 
+thread_local! {
+    /// How deep this thread is in [`process_file`] (rayon may nest jobs).
+    static IN_FILE: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    /// Where the last caught panic of this thread happened.
+    static PANIC_AT: std::cell::Cell<Option<String>> = const { std::cell::Cell::new(None) };
+}
+
+/// Installs, once per process, a panic hook that keeps quiet about panics
+/// inside [`process_file`] (it only notes where they happened, for the one
+/// log line `process_file` writes) and hands every other panic to the
+/// previous hook, so that a bug elsewhere still reports as usual.
+fn quiet_file_panics() {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if IN_FILE.try_with(std::cell::Cell::get).unwrap_or(0) > 0 {
+                let at = info.location().map(|l| format!("{}:{}", l.file(), l.line()));
+                let _ = PANIC_AT.try_with(|p| p.set(at));
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Test builds only (feature `fault-injection`): the per-file stages panic
+/// on a file whose path contains `__art32_panic__`, so that a test can prove
+/// that [`process_file`] turns a panic into an `internal-error` rejection.
+#[cfg(feature = "fault-injection")]
+#[allow(clippy::panic)] // the deliberate fault, compiled only with the feature
+fn inject_fault(rel: &str) {
+    if rel.contains("__art32_panic__") {
+        panic!("injected fault (feature fault-injection)");
+    }
+}
+
 fn process_file_inner(c: &Candidate, ctx: &FileContext<'_>) -> FileRecord {
-    let (examined, verdict) = discover::examine(c, ctx.limits);
+    let (examined, verdict) = crate::cache::examine(ctx.cache, c, ctx.limits);
+    #[cfg(feature = "fault-injection")]
+    inject_fault(&c.rel);
     let (bytes, size, sha256, format) = match examined {
         Some(e) => (e.bytes, e.size, e.sha256, e.format),
         None => (Vec::new(), 0, String::new(), Format::Unknown),
@@ -221,7 +301,7 @@ fn process_file_inner(c: &Candidate, ctx: &FileContext<'_>) -> FileRecord {
     record.outcome = match verdict {
         Verdict::Ignore(reason, message) => Outcome::Ignored { reason, message },
         Verdict::Reject(r) => Outcome::Rejected(r),
-        Verdict::Process => read_return(&bytes, format, &c.rel, ctx, &mut record.problems),
+        Verdict::Process => read_return(&bytes, &record.sha256, format, &c.rel, ctx, &mut record.problems),
     };
     tracing::debug!(file = %c.rel, "processed");
     record
@@ -230,12 +310,14 @@ fn process_file_inner(c: &Candidate, ctx: &FileContext<'_>) -> FileRecord {
 /// ingest -> bind -> normalize -> validate for one file's bytes.
 pub fn read_return(
     bytes: &[u8],
+    sha256: &str,
     format: Format,
     rel: &str,
     ctx: &FileContext<'_>,
     problems: &mut Vec<crate::model::Problem>,
 ) -> Outcome {
-    let raw = match ingest(bytes, format, &ctx.bind.schemas.vocabulary, ctx.limits) {
+    let vocab = &ctx.bind.schemas.vocabulary;
+    let raw = match crate::cache::ingest_cached(ctx.cache, sha256, bytes, format, vocab, ctx.limits) {
         Ok(raw) => raw,
         Err(r) => return Outcome::Rejected(r),
     };

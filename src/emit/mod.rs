@@ -11,6 +11,7 @@ pub mod compliance;
 pub mod csv;
 pub mod manifest;
 pub mod needs;
+pub mod phrases;
 pub mod report_html;
 pub mod report_xlsx;
 pub mod summary;
@@ -44,6 +45,8 @@ pub struct RunOutput<'a> {
     pub compliance: &'a [ComplianceRow],
     /// Follow-up rows.
     pub followup: &'a [FollowupRow],
+    /// Language of the label columns of needs.csv and compliance.csv, if any.
+    pub labels: Option<crate::model::Lang>,
 }
 
 /// One output file.
@@ -84,13 +87,18 @@ fn err(path: &Path) -> impl FnOnce(io::Error) -> EmitError + '_ {
 }
 
 /// Writes every output into `out`, atomically replacing what was there.
+///
+/// The outputs are written and synced in a temporary folder beside `out`,
+/// which is then swapped with `out` in one step (Linux: `renameat2` with
+/// `RENAME_EXCHANGE`), so that `out` is at every moment either the previous
+/// outputs or the new ones, complete. Where the file system cannot exchange,
+/// `out` is moved aside and the new folder renamed into place; a run killed
+/// between those two renames leaves `out` missing, and the next run puts the
+/// previous outputs back ([`recover`]).
 pub fn write_all(out: &Path, run: &RunOutput<'_>) -> Result<(), EmitError> {
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let (parent, name) = parent_and_name(out);
     std::fs::create_dir_all(&parent).map_err(err(&parent))?;
-    let name = out.file_name().map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    recover(out);
     let pid = std::process::id();
     let tmp = parent.join(format!(".{name}.art32-tmp-{pid}"));
     if tmp.exists() {
@@ -106,7 +114,10 @@ pub fn write_all(out: &Path, run: &RunOutput<'_>) -> Result<(), EmitError> {
             let file =
                 w.into_inner().map_err(|e| EmitError { path: path.clone(), source: e.into_error() })?;
             file.sync_all().map_err(err(&path))?;
+            fault_pause("written-one");
         }
+        sync_dir(&tmp);
+        fault_pause("before-swap");
         swap_into_place(&tmp, out, &parent, &name, pid)
     })();
     if result.is_err() {
@@ -115,19 +126,40 @@ pub fn write_all(out: &Path, run: &RunOutput<'_>) -> Result<(), EmitError> {
     result
 }
 
-/// Replaces `out` by `tmp`: the old folder is moved aside, the new one
-/// renamed into place, then the old one removed.
+/// The folder that holds `out`, and `out`'s own name.
+fn parent_and_name(out: &Path) -> (PathBuf, String) {
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = out.file_name().map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    (parent, name)
+}
+
+/// Replaces `out` by `tmp`: swapped in one step where the file system can;
+/// otherwise the old folder is moved aside, the new one renamed into place,
+/// then the old one removed.
 fn swap_into_place(tmp: &Path, out: &Path, parent: &Path, name: &str, pid: u32) -> Result<(), EmitError> {
-    let old = parent.join(format!(".{name}.art32-old-{pid}"));
     let had_old = out.exists();
-    if had_old {
-        if !out.is_dir() {
-            return Err(EmitError {
-                path: out.to_path_buf(),
-                source: io::Error::other("exists and is not a folder"),
-            });
+    if had_old && !out.is_dir() {
+        return Err(EmitError {
+            path: out.to_path_buf(),
+            source: io::Error::other("exists and is not a folder"),
+        });
+    }
+    if had_old && exchange(tmp, out).map_err(err(out))? {
+        // `out` holds the new outputs, `tmp` the previous ones.
+        sync_dir(parent);
+        fault_pause("after-exchange");
+        if let Err(e) = std::fs::remove_dir_all(tmp) {
+            tracing::warn!(folder = %tmp.display(), "cannot remove the previous outputs: {e}");
         }
+        return Ok(());
+    }
+    let old = parent.join(format!(".{name}.art32-old-{pid}"));
+    if had_old {
         std::fs::rename(out, &old).map_err(err(out))?;
+        fault_pause("between-renames");
     }
     if let Err(e) = std::fs::rename(tmp, out) {
         if had_old {
@@ -135,8 +167,126 @@ fn swap_into_place(tmp: &Path, out: &Path, parent: &Path, name: &str, pid: u32) 
         }
         return Err(EmitError { path: out.to_path_buf(), source: e });
     }
+    sync_dir(parent);
     if had_old {
         std::fs::remove_dir_all(&old).map_err(err(&old))?;
     }
     Ok(())
+}
+
+/// Repairs what runs killed while writing `out` left beside it: when `out`
+/// is missing and a dead run's previous outputs are still set aside
+/// (`.NAME.art32-old-PID`), they are put back; then the dead runs' temporary
+/// and set-aside folders are removed. Folders of live processes are left
+/// alone. Best effort: what cannot be restored or removed is logged and left.
+pub fn recover(out: &Path) {
+    let (parent, name) = parent_and_name(out);
+    let Ok(entries) = std::fs::read_dir(&parent) else { return };
+    let me = std::process::id();
+    let mut leftovers: Vec<(bool, PathBuf)> = Vec::new();
+    for entry in entries.filter_map(Result::ok) {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = file_name.strip_prefix(&format!(".{name}.art32-")) else { continue };
+        let (set_aside, pid) = match (rest.strip_prefix("old-"), rest.strip_prefix("tmp-")) {
+            (Some(pid), _) => (true, pid),
+            (_, Some(pid)) => (false, pid),
+            _ => continue,
+        };
+        // Our own pid: a dead run's, reused (this run has made nothing yet).
+        match pid.parse::<u32>() {
+            Ok(pid) if pid == me || !process_alive(pid) => leftovers.push((set_aside, entry.path())),
+            _ => {}
+        }
+    }
+    leftovers.sort();
+    if std::fs::symlink_metadata(out).is_err()
+        && let Some((_, old)) = leftovers.iter().rev().find(|(set_aside, _)| *set_aside)
+    {
+        match std::fs::rename(old, out) {
+            Ok(()) => {
+                tracing::warn!(out = %out.display(), "previous outputs restored (a run was killed while replacing them)")
+            }
+            Err(e) => tracing::warn!(folder = %old.display(), "cannot restore the previous outputs: {e}"),
+        }
+    }
+    for (_, path) in leftovers {
+        if path.exists()
+            && let Err(e) = std::fs::remove_dir_all(&path)
+        {
+            tracing::warn!(folder = %path.display(), "cannot remove a killed run's leftover: {e}");
+        }
+    }
+}
+
+/// Flushes a folder's entries to disk (best effort: not every system can).
+fn sync_dir(dir: &Path) {
+    let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+}
+
+/// Swaps two existing paths in one step; `Ok(false)` when the system or the
+/// file system cannot.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<bool> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    if fault_injected("no-exchange") {
+        return Ok(false);
+    }
+    let a = CString::new(a.as_os_str().as_bytes()).map_err(io::Error::other)?;
+    let b = CString::new(b.as_os_str().as_bytes()).map_err(io::Error::other)?;
+    // SAFETY: both are NUL-terminated strings that outlive the call; relative
+    // paths resolve against the working directory (AT_FDCWD), as in rename(2).
+    let r = unsafe {
+        libc::renameat2(libc::AT_FDCWD, a.as_ptr(), libc::AT_FDCWD, b.as_ptr(), libc::RENAME_EXCHANGE)
+    };
+    if r == 0 {
+        return Ok(true);
+    }
+    let e = io::Error::last_os_error();
+    match e.raw_os_error() {
+        Some(libc::EINVAL | libc::ENOSYS | libc::EOPNOTSUPP) => Ok(false),
+        _ => Err(e),
+    }
+}
+
+/// Swaps two existing paths in one step; `Ok(false)` when the system or the
+/// file system cannot.
+#[cfg(not(target_os = "linux"))]
+fn exchange(_a: &Path, _b: &Path) -> io::Result<bool> {
+    Ok(false)
+}
+
+/// Whether process `pid` exists.
+#[cfg(unix)]
+fn process_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else { return false };
+    // SAFETY: signal 0 sends nothing; kill only checks that the process exists.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+/// Whether process `pid` exists (unknown here: leftovers count as dead, so
+/// concurrent runs into one output folder are not supported).
+#[cfg(not(unix))]
+fn process_alive(_pid: u32) -> bool {
+    false
+}
+
+/// Test builds only (feature `fault-injection`): whether the environment
+/// variable `ART32_FAULT` (comma-separated) names `point`.
+fn fault_injected(point: &str) -> bool {
+    cfg!(feature = "fault-injection")
+        && std::env::var("ART32_FAULT").is_ok_and(|v| v.split(',').any(|p| p == point))
+}
+
+/// Test builds only (feature `fault-injection`): when `ART32_FAULT` names
+/// `point`, says so on stderr and waits there forever, for a test to kill
+/// the process at that point. Does nothing in other builds.
+fn fault_pause(point: &str) {
+    if fault_injected(point) {
+        eprintln!("art32-fault: paused at {point}");
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+        }
+    }
 }

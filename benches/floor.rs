@@ -54,20 +54,11 @@ fn floor(path: &Path) -> usize {
     n
 }
 
-fn main() {
-    let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
-    let Some(dir) = args.next() else {
-        eprintln!("usage: cargo bench --bench floor -- INBOX_DIR [--threads N]");
-        return;
-    };
-    let mut threads = None;
-    while let Some(a) = args.next() {
-        if a == "--threads" {
-            threads = args.next().and_then(|n| n.parse::<usize>().ok());
-        }
-    }
+/// Reads every file under `dir` the floor's way on `threads` workers (one per
+/// core when `None`) and prints one line: files, MB, cells/events, seconds.
+pub fn measure(dir: &Path, threads: Option<usize>) {
     let mut list = Vec::new();
-    files(Path::new(&dir), &mut list);
+    files(dir, &mut list);
     list.sort();
     let bytes: u64 = list.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
     let mut builder = rayon::ThreadPoolBuilder::new();
@@ -88,4 +79,19 @@ fn main() {
         list.len() as f64 / secs,
         bytes as f64 / 1e6 / secs
     );
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
+    let Some(dir) = args.next() else {
+        eprintln!("usage: cargo bench --bench floor -- INBOX_DIR [--threads N]");
+        return;
+    };
+    let mut threads = None;
+    while let Some(a) = args.next() {
+        if a == "--threads" {
+            threads = args.next().and_then(|n| n.parse::<usize>().ok());
+        }
+    }
+    measure(Path::new(&dir), threads);
 }

@@ -23,6 +23,7 @@ pub fn check_files(
         bind: BindContext { schemas, questionnaires: None, register: None },
         limits,
         party_as_of: None,
+        cache: None,
     };
     let mut files_with_errors = 0;
     for path in files {

@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::provenance::SourceRef;
 
@@ -103,6 +103,13 @@ impl fmt::Display for Date {
 impl Serialize for Date {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Date::parse_iso(&s).ok_or_else(|| serde::de::Error::custom(format!("not a date: {s:?}")))
     }
 }
 
@@ -223,7 +230,7 @@ impl Lang {
 }
 
 /// The container format of an inbox file, told from its content.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Format {
     /// Office Open XML workbook.
     Xlsx,
@@ -262,7 +269,7 @@ impl Format {
 }
 
 /// A cover field of a return (SPEC 4, "Cover").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum CoverKey {
     /// Questionnaire id.
     Questionnaire,
@@ -357,7 +364,7 @@ impl ColumnKey {
 }
 
 /// A cell or element value as the file holds it, before normalization.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum RawValue {
     /// Nothing there.
     Empty,
@@ -402,7 +409,7 @@ impl fmt::Display for RawValue {
 }
 
 /// A raw value and where it was found.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RawField {
     /// The value.
     pub value: RawValue,
@@ -411,7 +418,7 @@ pub struct RawField {
 }
 
 /// One answer row (or element) as found in a return.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RawAnswer {
     /// The question id as written (trimmed).
     pub question: String,
@@ -428,7 +435,7 @@ pub struct RawAnswer {
 }
 
 /// Everything ingest found in one file.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RawReturn {
     /// Cover fields in the order found (the first of a key counts).
     pub cover: Vec<(CoverKey, RawField)>,
@@ -443,7 +450,7 @@ pub struct RawReturn {
 }
 
 /// How bad a problem is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Makes a return incomplete or an answer invalid; `check` exits 1.
@@ -453,11 +460,12 @@ pub enum Severity {
 }
 
 /// A problem found in a return, with its place.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Problem {
     /// Error or warning.
     pub severity: Severity,
-    /// Stable code (`invalid-value`, `unknown-question`...).
+    /// Stable code (`invalid-value`, `unknown-question`...); one of
+    /// [`Problem::CODES`].
     pub code: &'static str,
     /// Where.
     pub source: SourceRef,
@@ -465,7 +473,52 @@ pub struct Problem {
     pub message: String,
 }
 
+/// A [`Problem`] as read back (from the ingest cache), before its code is
+/// mapped to the static string: a code art32 does not know is an error,
+/// never leaked into a new `&'static str`.
+#[derive(Deserialize)]
+struct ProblemData {
+    severity: Severity,
+    code: String,
+    source: SourceRef,
+    message: String,
+}
+
+impl<'de> Deserialize<'de> for Problem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let p = ProblemData::deserialize(d)?;
+        let code = Problem::known_code(&p.code)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown problem code {:?}", p.code)))?;
+        Ok(Problem { severity: p.severity, code, source: p.source, message: p.message })
+    }
+}
+
 impl Problem {
+    /// Every problem code art32 emits (a unit test checks the sources against it).
+    pub const CODES: [&'static str; 16] = [
+        "duplicate-answer",
+        "duplicate-column",
+        "duplicate-cover-field",
+        "header-incomplete",
+        "inconsistent-need",
+        "invalid-value",
+        "missing-question",
+        "missing-version",
+        "required-unanswered",
+        "unclear-mark",
+        "unknown-assistance",
+        "unknown-element",
+        "unknown-language",
+        "unknown-namespace",
+        "unknown-question",
+        "wrong-column",
+    ];
+
+    /// The static code equal to `code`, if art32 knows it.
+    pub fn known_code(code: &str) -> Option<&'static str> {
+        Problem::CODES.iter().copied().find(|c| *c == code)
+    }
+
     /// An error.
     pub fn error(code: &'static str, source: SourceRef, message: impl Into<String>) -> Self {
         Problem { severity: Severity::Error, code, source, message: message.into() }
@@ -487,7 +540,7 @@ impl fmt::Display for Problem {
 }
 
 /// Why a file was rejected, superseded or ignored: a stable code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Reason {
     /// The file could not be read from disk.
     Unreadable,
@@ -511,7 +564,7 @@ pub enum Reason {
     TooManyElements,
     /// Password-protected or encrypted.
     Encrypted,
-    /// Larger than the file-size limit.
+    /// Larger than a size limit: the file, or the text its cells hold.
     TooLarge,
     /// A sheet with more cells or rows than the limit.
     TooManyCells,
@@ -541,6 +594,12 @@ pub enum Reason {
     NotAReturnFile,
     /// A symbolic link (never followed).
     Symlink,
+    /// A zip container (xlsx, xlsm, xlsb, ods) that inflates beyond the size
+    /// or compression-ratio limits, or whose parts inflate beyond their
+    /// declared sizes.
+    ZipBomb,
+    /// A zip container with more entries than the limit.
+    TooManyEntries,
 }
 
 impl Reason {
@@ -573,12 +632,14 @@ impl Reason {
             Reason::SystemFile => "system-file",
             Reason::NotAReturnFile => "other-file",
             Reason::Symlink => "symlink",
+            Reason::ZipBomb => "zip-bomb",
+            Reason::TooManyEntries => "too-many-entries",
         }
     }
 }
 
 /// A file that could not be used, and why.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rejection {
     /// Stable reason.
     pub reason: Reason,

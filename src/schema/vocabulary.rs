@@ -55,6 +55,8 @@ pub struct Table {
     labels: Vec<BTreeMap<Lang, Vec<String>>>,
     /// folded string -> (language or None for the code itself, entry index)
     index: HashMap<String, Vec<(Option<Lang>, usize)>>,
+    /// The most letters any folded string of the index has: see [`Table::lookup`].
+    max_letters: usize,
 }
 
 impl Table {
@@ -79,6 +81,7 @@ impl Table {
             }
             table.labels.push(labels);
         }
+        table.max_letters = table.index.keys().map(|k| k.chars().count()).max().unwrap_or(0);
         (table, unknown_langs)
     }
 
@@ -122,8 +125,21 @@ impl Table {
     }
 
     /// The code that `text` names (a code or any label), preferring `lang`.
+    ///
+    /// Folding is the costly part of a lookup, and most cells looked up are
+    /// question texts and answers: a code itself is matched without folding,
+    /// and text with more [kept letters](is_kept_letter) than any folded
+    /// string of the table has characters is not folded at all, since its
+    /// fold (which keeps every one of those letters) cannot be in the index.
     pub fn lookup(&self, text: &str, lang: Option<Lang>) -> Option<&str> {
-        self.lookup_folded(&fold(text), lang)
+        let trimmed = text.trim();
+        if trimmed.chars().filter(|c| is_kept_letter(*c)).nth(self.max_letters).is_some() {
+            return None;
+        }
+        if let Some(code) = self.codes.iter().find(|c| c.as_str() == trimmed) {
+            return Some(code.as_str());
+        }
+        self.lookup_folded(&fold(trimmed), lang)
     }
 
     /// Like [`Table::lookup`] on text that is already folded.
@@ -157,6 +173,16 @@ impl Table {
     pub(crate) fn folded_strings(&self) -> impl Iterator<Item = &String> {
         self.index.keys()
     }
+}
+
+/// A letter that folding always keeps, as one character: an ASCII letter or
+/// digit, a basic Cyrillic or Arabic letter, a CJK ideograph.
+pub(crate) fn is_kept_letter(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+        || matches!(
+            c,
+            '\u{0401}' | '\u{0410}'..='\u{044F}' | '\u{0451}' | '\u{0621}'..='\u{063A}' | '\u{0641}'..='\u{064A}' | '\u{4E00}'..='\u{9FFF}'
+        )
 }
 
 /// The loaded vocabulary.
@@ -228,5 +254,39 @@ impl Vocabulary {
     pub fn is_mark(&self, folded: &str) -> bool {
         self.marks.iter().any(|m| m == folded)
             || self.answer.lookup_folded(folded, None) == Some(Token::Yes.code())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> Table {
+        let raw: RawTable = toml::from_str(
+            r#"
+            yes = { en = ["Yes", "Y"], fr = "Oui", zh = "是" }
+            not-applicable = { en = "Not applicable", fr = "Sans objet" }
+            "#,
+        )
+        .unwrap();
+        Table::build(&raw).0
+    }
+
+    #[test]
+    fn lookups_skip_folding_only_where_nothing_can_match() {
+        let t = table();
+        assert_eq!(t.lookup("yes", None), Some("yes"));
+        assert_eq!(t.lookup("  not-applicable ", None), Some("not-applicable"));
+        assert_eq!(t.lookup("ＮＯＴ   ＡＰＰＬＩＣＡＢＬＥ", None), Some("not-applicable"));
+        assert_eq!(t.lookup(&format!("{}Oui{}", " ".repeat(500), "\n".repeat(300)), None), Some("yes"));
+        assert_eq!(
+            t.lookup(&format!("N{}ot applicable", "\u{0301}".repeat(300)), None),
+            Some("not-applicable")
+        );
+        for s in ["yes", "oui", "是", "not applicable", "sans objet", "y"] {
+            assert!(s.chars().all(is_kept_letter) || s.contains(' '));
+        }
+        assert_eq!(t.lookup("« Sans objet »", Some(Lang::Fr)), Some("not-applicable"));
+        assert_eq!(t.lookup(&"Yes ".repeat(40), None), None);
     }
 }

@@ -1,0 +1,684 @@
+//! The ingest cache: incremental runs re-parse only the files that changed.
+//!
+//! Ingest is the costly per-file stage (unzipping and parsing workbooks and
+//! XML) and a pure function of the file's bytes, its format, the vocabulary,
+//! the [`Limits`] and the art32 build. So its result — the [`RawReturn`], or
+//! the [`Rejection`] — is stored under a key made of the file's SHA-256 and a
+//! fingerprint of all of those. Everything after ingest (bind, normalize,
+//! validate, resolve, derive, check, emit) still runs every time, so a run's
+//! outputs are the same with and without the cache.
+//!
+//! Discover's verdict on a file (its format told from its bytes, or why it is
+//! rejected or ignored, after the container checks that inflate every zip
+//! entry) is the same kind of pure function, of the bytes, the extension and
+//! the limits, and as costly: it is cached too, under the file's SHA-256 and
+//! extension. A cached file is still read and hashed on every run — that is
+//! how a changed file is told from an unchanged one.
+//!
+//! An entry is a one-line header — format version, key, payload length and
+//! a 64-bit checksum of the payload — then the payload (JSON). An entry whose
+//! version, key, length or checksum does not match, or whose payload does not
+//! decode, is never trusted: the file is examined or ingested again and the
+//! entry overwritten.
+//! Entries are written to a temporary file and renamed into place, so a
+//! reader (another thread, another art32) sees a whole entry or none; a
+//! crash mid-write leaves at worst an entry that fails its checksum. The
+//! cache never stops a run: a folder that cannot be written only costs time.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::discover::{self, Candidate, EntryKind, Examined, Limits, Verdict};
+use crate::ingest::ingest;
+use crate::model::{Format, RawReturn, Reason, Rejection};
+use crate::schema::Vocabulary;
+
+/// The first word of every entry.
+const MAGIC: &str = "art32-ingest-cache";
+
+/// The entry layout and payload encoding. Bump it whenever [`RawReturn`],
+/// [`Rejection`] or their parts change shape or meaning.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The default cache folder inside a cycle folder.
+pub const DEFAULT_DIR: &str = ".art32-cache";
+
+/// What ingest gives for one file.
+pub type Ingested = Result<RawReturn, Rejection>;
+
+/// Discover's verdict on a file's bytes, as cached.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+enum Told {
+    Process,
+    Ignore(Reason, String),
+    Reject(Rejection),
+}
+
+/// The two kinds of entries, each in a folder of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Ingest,
+    Examine,
+}
+
+impl Kind {
+    fn folder(self) -> &'static str {
+        match self {
+            Kind::Ingest => "ingest",
+            Kind::Examine => "examine",
+        }
+    }
+}
+
+/// An ingest cache in one folder, shared by the worker threads of a run.
+#[derive(Debug)]
+pub struct Cache {
+    dir: PathBuf,
+    fingerprint: String,
+    hits: AtomicUsize,
+    misses: AtomicUsize,
+    invalid: AtomicUsize,
+    write_failed: AtomicBool,
+}
+
+/// What a cache did during a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Files whose ingest result was read from the cache.
+    pub hits: usize,
+    /// Files ingested (no entry, or an entry not trusted).
+    pub misses: usize,
+    /// Entries found but not trusted (corrupt, stale, undecodable).
+    pub invalid: usize,
+}
+
+impl Cache {
+    /// A cache in `dir` (created at the first write) for ingest with this
+    /// vocabulary file's bytes and these limits.
+    pub fn new(dir: &Path, vocabulary_toml: &[u8], limits: &Limits) -> Cache {
+        Cache {
+            dir: dir.to_path_buf(),
+            fingerprint: fingerprint(vocabulary_toml, limits, &build_id()),
+            hits: AtomicUsize::new(0),
+            misses: AtomicUsize::new(0),
+            invalid: AtomicUsize::new(0),
+            write_failed: AtomicBool::new(false),
+        }
+    }
+
+    /// A cache in `dir` for the vocabulary of the schemas folder `schemas_dir`;
+    /// `None` (with a warning) when the vocabulary cannot be read.
+    pub fn open(dir: &Path, schemas_dir: &Path, limits: &Limits) -> Option<Cache> {
+        let path = schemas_dir.join("vocabulary.toml");
+        match std::fs::read(&path) {
+            Ok(bytes) => Some(Cache::new(dir, &bytes, limits)),
+            Err(e) => {
+                tracing::warn!("ingest cache off: cannot read {}: {e}", path.display());
+                None
+            }
+        }
+    }
+
+    /// The folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The key of a file's ingest entry: its SHA-256 (lower-case hex), its
+    /// format and this cache's fingerprint.
+    pub fn key(&self, sha256: &str, format: Format) -> String {
+        self.key_of("ingest", format.code(), sha256)
+    }
+
+    fn key_of(&self, kind: &str, tag: &str, sha256: &str) -> String {
+        let mut h = Sha256::new();
+        for part in [self.fingerprint.as_str(), kind, tag, sha256] {
+            h.update((part.len() as u64).to_le_bytes());
+            h.update(part.as_bytes());
+        }
+        hex(&h.finalize())
+    }
+
+    fn path(&self, kind: Kind, key: &str) -> PathBuf {
+        self.dir.join(kind.folder()).join(key.get(..2).unwrap_or("00")).join(key)
+    }
+
+    /// The trusted ingest entry of `key`, if there is one.
+    pub fn get(&self, key: &str) -> Option<Ingested> {
+        self.read(Kind::Ingest, key)
+    }
+
+    fn read<T: serde::de::DeserializeOwned>(&self, kind: Kind, key: &str) -> Option<T> {
+        let bytes = std::fs::read(self.path(kind, key)).ok()?;
+        let found = decode(&bytes, key);
+        if found.is_none() {
+            self.invalid.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(key, "cache entry not trusted; reading the file again");
+        }
+        found
+    }
+
+    /// Stores the ingest entry of `key` (atomically: temporary file, then rename).
+    pub fn put(&self, key: &str, value: &Ingested) {
+        self.store(Kind::Ingest, key, value);
+    }
+
+    fn store<T: Serialize>(&self, kind: Kind, key: &str, value: &T) {
+        if let Err(e) = self.write(kind, key, value)
+            && !self.write_failed.swap(true, Ordering::Relaxed)
+        {
+            tracing::warn!("cannot write the ingest cache in {}: {e}", self.dir.display());
+        }
+    }
+
+    fn write<T: Serialize>(&self, kind: Kind, key: &str, value: &T) -> std::io::Result<()> {
+        let path = self.path(kind, key);
+        let parent = path.parent().unwrap_or(&self.dir);
+        std::fs::create_dir_all(parent)?;
+        let bytes = encode(key, value)?;
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let tmp = parent.join(format!(".tmp-{}-{n}-{key}", std::process::id()));
+        let written = std::fs::File::create(&tmp).and_then(|mut f| f.write_all(&bytes));
+        let renamed = written.and_then(|()| std::fs::rename(&tmp, &path));
+        if renamed.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        renamed
+    }
+
+    /// Ingest through the cache: the trusted entry of the file, else ingest
+    /// and store the result.
+    pub fn ingest(
+        &self,
+        sha256: &str,
+        bytes: &[u8],
+        format: Format,
+        vocab: &Vocabulary,
+        limits: &Limits,
+    ) -> Ingested {
+        let key = self.key(sha256, format);
+        if let Some(found) = self.get(&key) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return found;
+        }
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        let result = ingest(bytes, format, vocab, limits);
+        self.put(&key, &result);
+        result
+    }
+
+    /// Discover's examination through the cache: the file is read and hashed,
+    /// and its cached verdict used; else [`discover::examine`] and store.
+    /// Files discover settles without reading (symbolic links, lock files,
+    /// oversized files) go straight to it.
+    pub fn examine(&self, c: &Candidate, limits: &Limits) -> (Option<Examined>, Verdict) {
+        let Some((bytes, sha256)) = read_hashed(c, limits) else { return discover::examine(c, limits) };
+        let ext = extension(&c.rel);
+        let key = self.key_of("examine", &ext, &sha256);
+        if let Some((format, told)) = self.read::<(Format, Told)>(Kind::Examine, &key) {
+            let verdict = match told {
+                Told::Process => Verdict::Process,
+                Told::Ignore(reason, message) => Verdict::Ignore(reason, message),
+                Told::Reject(r) => Verdict::Reject(r),
+            };
+            let size = bytes.len() as u64;
+            return (Some(Examined { bytes, size, sha256, format }), verdict);
+        }
+        let (examined, verdict) = discover::examine(c, limits);
+        if let Some(e) = examined.as_ref().filter(|e| e.sha256 == sha256) {
+            let told = match &verdict {
+                Verdict::Process => Told::Process,
+                Verdict::Ignore(reason, message) => Told::Ignore(*reason, message.clone()),
+                Verdict::Reject(r) => Told::Reject(r.clone()),
+            };
+            self.store(Kind::Examine, &key, &(e.format, told));
+        }
+        (examined, verdict)
+    }
+
+    /// Hits, misses and untrusted entries so far.
+    pub fn stats(&self) -> CacheStats {
+        CacheStats {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            invalid: self.invalid.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Hands the memory freed by the per-file work back to the system now and
+/// then. Each file's parse allocates and frees many small blocks between the
+/// few that its record keeps; glibc keeps the pages those records pin, so the
+/// resident size of a run grew with its number of files, not with its
+/// records. `malloc_trim` releases the free pages (every 256 files, on each
+/// worker; a few milliseconds a time).
+pub fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        use std::cell::Cell;
+        thread_local!(static FILES: Cell<u32> = const { Cell::new(0) });
+        let n = FILES.with(|f| {
+            f.set(f.get().wrapping_add(1));
+            f.get()
+        });
+        if n.is_multiple_of(256) {
+            // SAFETY: malloc_trim only returns free heap pages to the system.
+            unsafe {
+                libc::malloc_trim(0);
+            }
+        }
+    }
+}
+
+/// Discover's examination through `cache` when there is one.
+pub fn examine(cache: Option<&Cache>, c: &Candidate, limits: &Limits) -> (Option<Examined>, Verdict) {
+    match cache {
+        Some(cache) => cache.examine(c, limits),
+        None => discover::examine(c, limits),
+    }
+}
+
+/// A regular inbox file that discover would read, read (within the size
+/// limit) and hashed; `None` for anything discover settles otherwise.
+fn read_hashed(c: &Candidate, limits: &Limits) -> Option<(Vec<u8>, String)> {
+    if c.kind != EntryKind::File || discover::ignored_by_name(&c.rel).is_some() {
+        return None;
+    }
+    let file = std::fs::File::open(&c.path).ok()?;
+    let size = file.metadata().ok()?.len();
+    if size > limits.max_file_bytes {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    file.take(limits.max_file_bytes + 1).read_to_end(&mut bytes).ok()?;
+    if bytes.len() as u64 > limits.max_file_bytes {
+        return None;
+    }
+    let sha256 = hex(&Sha256::digest(&bytes));
+    Some((bytes, sha256))
+}
+
+/// The lower-cased extension of the file name (empty for `.hidden` or none):
+/// with the bytes and the limits, all that discover's verdict depends on.
+fn extension(rel: &str) -> String {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => ext.to_ascii_lowercase(),
+        _ => String::new(),
+    }
+}
+
+/// Ingest through `cache` when there is one (and the file was hashed).
+pub fn ingest_cached(
+    cache: Option<&Cache>,
+    sha256: &str,
+    bytes: &[u8],
+    format: Format,
+    vocab: &Vocabulary,
+    limits: &Limits,
+) -> Ingested {
+    match cache {
+        Some(c) if sha256.len() == 64 => c.ingest(sha256, bytes, format, vocab, limits),
+        _ => ingest(bytes, format, vocab, limits),
+    }
+}
+
+/// What identifies this art32 build: its version, and the size and
+/// modification time of the running executable, so that a rebuilt art32
+/// (whose ingest may differ) never trusts the entries of another build.
+fn build_id() -> String {
+    let exe = std::env::current_exe().ok().and_then(|p| std::fs::metadata(p).ok());
+    let stamp = exe
+        .map(|m| {
+            let modified = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            format!("{}-{modified}", m.len())
+        })
+        .unwrap_or_default();
+    format!("{} {stamp}", env!("CARGO_PKG_VERSION"))
+}
+
+/// Everything ingest depends on besides the file: the vocabulary's bytes,
+/// the limits, the art32 build and the entry format.
+fn fingerprint(vocabulary_toml: &[u8], limits: &Limits, build: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(format!("{MAGIC} {FORMAT_VERSION}\n{build}\n{limits:?}\n").as_bytes());
+    h.update(vocabulary_toml);
+    hex(&h.finalize())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    s
+}
+
+/// A fast 64-bit checksum of an entry's payload. It guards against torn
+/// writes and damage, not against someone who can write the cache folder
+/// (who could as well change the inbox): any change within one 8-byte word
+/// always changes it, and any other change does but with odds of 2^-64.
+fn checksum(data: &[u8]) -> String {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = (data.len() as u64) ^ 0xA076_1D64_78BD_642F;
+    let mut chunks = data.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
+    }
+    let mut w = [0u8; 8];
+    w[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K);
+    h ^= h >> 32;
+    format!("{:016x}", h.wrapping_mul(K))
+}
+
+/// An entry: `MAGIC VERSION KEY LENGTH CHECKSUM\n` then the JSON payload.
+fn encode<T: Serialize>(key: &str, value: &T) -> std::io::Result<Vec<u8>> {
+    let payload = serde_json::to_vec(value).map_err(std::io::Error::other)?;
+    let sum = checksum(&payload);
+    let mut out = format!("{MAGIC} {FORMAT_VERSION} {key} {} {sum}\n", payload.len()).into_bytes();
+    out.extend_from_slice(&payload);
+    Ok(out)
+}
+
+/// The value of an entry, if every check passes.
+fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8], key: &str) -> Option<T> {
+    let end = bytes.iter().take(256).position(|b| *b == b'\n')?;
+    let header = std::str::from_utf8(&bytes[..end]).ok()?;
+    let payload = &bytes[end + 1..];
+    let mut parts = header.split(' ');
+    let ok = parts.next() == Some(MAGIC)
+        && parts.next() == Some(FORMAT_VERSION.to_string().as_str())
+        && parts.next() == Some(key)
+        && parts.next().and_then(|n| n.parse::<usize>().ok()) == Some(payload.len())
+        && parts.next() == Some(checksum(payload).as_str())
+        && parts.next().is_none();
+    if !ok {
+        return None;
+    }
+    serde_json::from_slice(payload).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CoverKey, Problem, RawAnswer, RawField, RawValue, Reason};
+    use crate::provenance::SourceRef;
+
+    fn sample() -> RawReturn {
+        let cell = |r, c| SourceRef::cell("Réponses", r, c);
+        RawReturn {
+            cover: vec![
+                (
+                    CoverKey::Questionnaire,
+                    RawField { value: RawValue::Text("UNTOC-2026".into()), source: cell(0, 2) },
+                ),
+                (
+                    CoverKey::Submitted,
+                    RawField {
+                        value: RawValue::Date(crate::model::Date::new(2026, 2, 14).unwrap()),
+                        source: cell(1, 2),
+                    },
+                ),
+            ],
+            answers: vec![RawAnswer {
+                question: "UNTOC.5.TA".into(),
+                id_source: cell(4, 0),
+                answer: RawField { value: RawValue::Float(1.5), source: cell(4, 2) },
+                assistance: vec![RawField { value: RawValue::Error("#N/A".into()), source: cell(4, 3) }],
+                marks: vec![(
+                    "training".into(),
+                    RawField { value: RawValue::Bool(true), source: cell(4, 6) },
+                )],
+                comment: Some(RawField {
+                    value: RawValue::Int(-3),
+                    source: SourceRef::Element { path: "/return/answer[1]".into(), line: 4 },
+                }),
+            }],
+            instance_id: Some("uuid:1".into()),
+            deprecated_id: None,
+            problems: vec![Problem::warning("unknown-element", SourceRef::File, "x")],
+        }
+    }
+
+    fn cache(dir: &Path) -> Cache {
+        Cache::new(dir, b"languages = []", &Limits::default())
+    }
+
+    const SHA: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn entries_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = cache(dir.path());
+        let key = c.key(SHA, Format::Xlsx);
+        assert_eq!(c.get(&key), None);
+        c.put(&key, &Ok(sample()));
+        assert_eq!(c.get(&key), Some(Ok(sample())));
+        let rejected: Ingested = Err(Rejection::new(Reason::MalformedXml, "line 2"));
+        c.put(&key, &rejected);
+        assert_eq!(c.get(&key), Some(rejected));
+        assert_eq!(c.stats().invalid, 0);
+    }
+
+    #[test]
+    fn keys_depend_on_everything_ingest_depends_on() {
+        let limits = Limits::default();
+        let a = Cache::new(Path::new("x"), b"v1", &limits);
+        let b = Cache::new(Path::new("x"), b"v2", &limits);
+        let c = Cache::new(Path::new("x"), b"v1", &Limits { max_xml_depth: 3, ..limits });
+        let k = a.key(SHA, Format::Xlsx);
+        assert_eq!(k, a.key(SHA, Format::Xlsx));
+        assert_ne!(k, a.key(SHA, Format::Xlsm));
+        assert_ne!(k, b.key(SHA, Format::Xlsx));
+        assert_ne!(k, c.key(SHA, Format::Xlsx));
+        assert_ne!(fingerprint(b"v", &limits, "0.1.0 1"), fingerprint(b"v", &limits, "0.1.0 2"));
+    }
+
+    /// Writes raw bytes as the entry of `key`.
+    fn plant(c: &Cache, key: &str, bytes: &[u8]) {
+        let path = c.path(Kind::Ingest, key);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    #[test]
+    fn untrusted_entries_are_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = cache(dir.path());
+        let key = c.key(SHA, Format::Xml);
+        let good = encode::<Ingested>(&key, &Ok(sample())).unwrap();
+        let header_end = good.iter().position(|b| *b == b'\n').unwrap();
+        let header = String::from_utf8(good[..header_end].to_vec()).unwrap();
+        let payload = &good[header_end + 1..];
+        let with_header = |h: String, p: &[u8]| [h.as_bytes(), b"\n", p].concat();
+
+        // Unknown format version.
+        let v2 = header.replacen(&format!(" {FORMAT_VERSION} "), " 999 ", 1);
+        // Wrong key (an entry copied under another name).
+        let other = c.key(SHA, Format::Xlsx);
+        let wrong_key = header.replacen(&key, &other, 1);
+        // Bad checksum: one payload byte changed.
+        let mut flipped = payload.to_vec();
+        flipped[10] ^= 1;
+        // Truncated.
+        let truncated = &good[..good.len() - 5];
+        // Undecodable payload with a correct header.
+        let garbage = b"{\"Ok\": 12}".to_vec();
+        let garbage_header =
+            format!("{MAGIC} {FORMAT_VERSION} {key} {} {}", garbage.len(), checksum(&garbage));
+        // A problem code art32 does not know, with a correct header.
+        let unknown_code =
+            String::from_utf8(payload.to_vec()).unwrap().replace("unknown-element", "made-up-code");
+        let unknown_header = format!(
+            "{MAGIC} {FORMAT_VERSION} {key} {} {}",
+            unknown_code.len(),
+            checksum(unknown_code.as_bytes())
+        );
+        let cases: Vec<(&str, Vec<u8>)> = vec![
+            ("unknown version", with_header(v2, payload)),
+            ("wrong key", with_header(wrong_key, payload)),
+            ("bad checksum", with_header(header.clone(), &flipped)),
+            ("truncated", truncated.to_vec()),
+            ("undecodable payload", with_header(garbage_header, &garbage)),
+            ("unknown problem code", with_header(unknown_header, unknown_code.as_bytes())),
+            ("empty", Vec::new()),
+            ("random bytes", (0..=255u8).cycle().take(3000).collect()),
+        ];
+        for (what, bytes) in &cases {
+            plant(&c, &key, bytes);
+            assert_eq!(c.get(&key), None, "{what}");
+        }
+        assert_eq!(c.stats().invalid, cases.len());
+        plant(&c, &key, &good);
+        assert_eq!(c.get(&key), Some(Ok(sample())));
+    }
+
+    #[test]
+    fn a_corrupt_entry_is_overwritten_by_a_fresh_ingest() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = cache(dir.path());
+        let xml = b"<return questionnaire=\"UNTOC-2026\"><state code=\"FRA\"/></return>";
+        let sha = hex(&Sha256::digest(xml));
+        let key = c.key(&sha, Format::Xml);
+        plant(&c, &key, b"art32-ingest-cache 1 nonsense");
+        let vocab = Vocabulary::default();
+        let limits = Limits::default();
+        let first = c.ingest(&sha, xml, Format::Xml, &vocab, &limits);
+        assert!(first.is_ok());
+        assert_eq!(c.stats(), CacheStats { hits: 0, misses: 1, invalid: 1 });
+        assert_eq!(c.get(&key), Some(first.clone()));
+        assert_eq!(c.ingest(&sha, xml, Format::Xml, &vocab, &limits), first);
+        assert_eq!(c.stats().hits, 1);
+        // No temporary file is left behind.
+        let names: Vec<String> = std::fs::read_dir(c.path(Kind::Ingest, &key).parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, vec![key]);
+    }
+
+    #[test]
+    fn an_unwritable_folder_only_costs_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a-file");
+        std::fs::write(&file, b"not a folder").unwrap();
+        let c = cache(&file);
+        let xml = b"<return questionnaire=\"X\"/>";
+        let r = c.ingest(SHA, xml, Format::Xml, &Vocabulary::default(), &Limits::default());
+        assert!(r.is_ok());
+        assert_eq!(c.stats().misses, 1);
+    }
+
+    #[test]
+    fn concurrent_writers_leave_a_valid_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = cache(dir.path());
+        let key = c.key(SHA, Format::Xlsx);
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                s.spawn(|| {
+                    for _ in 0..20 {
+                        c.put(&key, &Ok(sample()));
+                        assert!(matches!(c.get(&key), Some(Ok(_)) | None));
+                    }
+                });
+            }
+        });
+        assert_eq!(c.get(&key), Some(Ok(sample())));
+    }
+
+    #[test]
+    fn every_single_byte_change_changes_the_checksum() {
+        let data: Vec<u8> = (0..100u8).collect();
+        let sum = checksum(&data);
+        for i in 0..data.len() {
+            for bit in 0..8 {
+                let mut d = data.clone();
+                d[i] ^= 1 << bit;
+                assert_ne!(checksum(&d), sum, "byte {i} bit {bit}");
+            }
+        }
+        assert_ne!(checksum(&data[..99]), sum);
+        assert_eq!(checksum(&data), sum);
+    }
+
+    #[test]
+    fn discovers_verdicts_are_cached_by_content_and_extension() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = cache(&dir.path().join("cache"));
+        let limits = Limits::default();
+        let file = |name: &str, bytes: &[u8]| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            Candidate { rel: name.into(), path, kind: EntryKind::File }
+        };
+        let xml = file("a.xml", b"<return questionnaire=\"X\"/>");
+        let broken = file("b.xlsx", b"PK\x03\x04 not a zip");
+        let text = file("c.txt", b"a cover letter");
+        for cand in [&xml, &broken, &text] {
+            let (fresh, verdict) = discover::examine(cand, &limits);
+            let fresh = fresh.unwrap();
+            for _ in 0..2 {
+                let (e, v) = c.examine(cand, &limits);
+                let e = e.unwrap();
+                assert_eq!(v, verdict, "{}", cand.rel);
+                assert_eq!(
+                    (e.format, &e.sha256, e.size, &e.bytes),
+                    (fresh.format, &fresh.sha256, fresh.size, &fresh.bytes)
+                );
+            }
+        }
+        // Same bytes under another extension: examined again, not taken for the other.
+        let renamed = file("a.txt", b"<return questionnaire=\"X\"/>");
+        assert_eq!(c.examine(&renamed, &limits).1, discover::examine(&renamed, &limits).1);
+        // A damaged entry is not trusted.
+        let key = c.key_of("examine", "xml", &hex(&Sha256::digest(b"<return questionnaire=\"X\"/>")));
+        std::fs::write(c.path(Kind::Examine, &key), b"art32-ingest-cache 1 x").unwrap();
+        let before = c.stats().invalid;
+        assert_eq!(c.examine(&xml, &limits).1, Verdict::Process);
+        assert_eq!(c.stats().invalid, before + 1);
+        // Lock files and symbolic links are settled by discover alone.
+        let lock = file("~$a.xlsx", b"x");
+        assert!(matches!(c.examine(&lock, &limits).1, Verdict::Ignore(Reason::LockFile, _)));
+    }
+
+    /// Every problem code written in the sources is in [`Problem::CODES`],
+    /// so that a cached problem always maps back to its static code.
+    #[test]
+    fn every_problem_code_in_the_sources_is_known() {
+        let re = regex::Regex::new(r#"Problem::(?:warning|error)\(\s*"([^"]+)""#).unwrap();
+        let mut stack = vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src")];
+        let mut seen = 0;
+        while let Some(p) = stack.pop() {
+            if p.is_dir() {
+                stack.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+            } else if p.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&p).unwrap();
+                for cap in re.captures_iter(&text) {
+                    seen += 1;
+                    assert!(
+                        Problem::known_code(&cap[1]).is_some(),
+                        "{}: code {:?} not in Problem::CODES",
+                        p.display(),
+                        &cap[1]
+                    );
+                }
+            }
+        }
+        assert!(seen > 10);
+    }
+}

@@ -1,0 +1,217 @@
+//! The ingest cache (`src/cache.rs`): a warm run gives byte-identical outputs
+//! to a cold run and to a run without the cache, re-ingests only new or
+//! changed files, and never trusts a corrupt or stale entry.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+use common::*;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Every output file of a run, by name.
+fn outputs(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        out.insert(e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap());
+    }
+    assert!(out.len() >= 8, "{out:?}");
+    out
+}
+
+/// Runs `art32 -v run CYCLE --out OUT` with extra arguments; returns the
+/// (hits, misses, invalid) of the ingest cache log line, if any.
+fn run_cycle(cycle: &Path, out: &Path, extra: &[&str]) -> Option<(usize, usize, usize)> {
+    let mut args = vec!["-v", "run", cycle.to_str().unwrap(), "--out", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let o = run(&args);
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(o.status.success(), "{stderr}");
+    let plain = strip_ansi(&stderr);
+    let line = plain.lines().find(|l| l.contains("ingest cache"))?;
+    let field = |name: &str| -> usize {
+        let at = line.find(&format!("{name}=")).unwrap_or_else(|| panic!("{line}"));
+        line[at + name.len() + 1..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse()
+            .unwrap()
+    };
+    Some((field("hits"), field("misses"), field("invalid")))
+}
+
+/// The text without terminal colour codes.
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            chars.by_ref().find(|c| c.is_ascii_alphabetic());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Every entry file under a cache folder.
+fn entries(cache: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![cache.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() { stack.push(p) } else { out.push(p) }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The demo cycle (its outputs and caches go to temporary folders).
+fn demo() -> PathBuf {
+    repo().join("fixtures/cycle-2026")
+}
+
+#[test]
+fn warm_and_cold_runs_of_the_demo_cycle_give_byte_identical_outputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let c = cache.to_str().unwrap();
+    assert_eq!(run_cycle(&demo(), &tmp.path().join("none"), &["--no-cache"]), None);
+    // The inbox holds a byte-identical duplicate: whichever of the two is
+    // read second may already find the first one's entry.
+    let (hits, misses, invalid) = run_cycle(&demo(), &tmp.path().join("cold"), &["--cache", c]).unwrap();
+    assert!(hits <= 1 && invalid == 0 && misses > 30, "{hits} {misses} {invalid}");
+    let read = hits + misses;
+    assert_eq!(entries(&cache.join("ingest")).len(), read - 1);
+    let warm = run_cycle(&demo(), &tmp.path().join("warm"), &["--cache", c]).unwrap();
+    assert_eq!(warm, (read, 0, 0));
+    let none = outputs(&tmp.path().join("none"));
+    assert_eq!(none, outputs(&tmp.path().join("cold")));
+    assert_eq!(none, outputs(&tmp.path().join("warm")));
+}
+
+/// A temporary cycle with every twin (all formats, all questionnaires) in its inbox.
+fn twins_cycle() -> TestCycle {
+    let twins = repo().join("fixtures/twins");
+    let read = |name: &str| std::fs::read_to_string(twins.join(name)).unwrap();
+    let cycle = TestCycle::with_register(&read("parties.csv"), &read("focal-points.csv"));
+    for q in ["UNTOC-2026", "TIP-2026", "SOM-2026", "FIREARMS-2026"] {
+        for e in std::fs::read_dir(twins.join(q)).unwrap() {
+            let e = e.unwrap();
+            let name = format!("{q}/{}", e.file_name().to_string_lossy());
+            std::fs::copy(e.path(), cycle.inbox(&name)).unwrap();
+        }
+    }
+    cycle
+}
+
+#[test]
+fn the_twins_in_every_format_give_the_same_outputs_from_the_cache() {
+    let cycle = twins_cycle();
+    let dir = cycle.path();
+    assert_eq!(run_cycle(dir, &dir.join("none"), &["--no-cache"]), None);
+    assert!(!dir.join(".art32-cache").exists(), "--no-cache wrote a cache");
+    // The default cache folder is CYCLE_DIR/.art32-cache.
+    assert_eq!(run_cycle(dir, &dir.join("cold"), &[]), Some((0, 24, 0)));
+    assert_eq!(entries(&dir.join(".art32-cache/ingest")).len(), 24);
+    assert_eq!(entries(&dir.join(".art32-cache/examine")).len(), 24);
+    assert_eq!(run_cycle(dir, &dir.join("warm"), &[]), Some((24, 0, 0)));
+    let none = outputs(&dir.join("none"));
+    assert_eq!(none, outputs(&dir.join("cold")));
+    assert_eq!(none, outputs(&dir.join("warm")));
+}
+
+#[test]
+fn a_new_return_is_the_only_file_ingested_again() {
+    let cycle = TestCycle::new();
+    ReturnSheet::new("UNTOC-2026", "FRA", V::D(2026, 3, 1), "en")
+        .answers("Answers", full_answers("UNTOC-2026", &[("UNTOC.5.TA", "training")]))
+        .write(&cycle.inbox("FRA/UNTOC.xlsx"));
+    ReturnSheet::new("TIP-2026", "ESP", V::D(2026, 3, 2), "es")
+        .answers("Answers", full_answers("TIP-2026", &[]))
+        .write(&cycle.inbox("ESP/TIP.xlsx"));
+    std::fs::write(cycle.inbox("broken.xml"), "<return><a></return>").unwrap();
+    let dir = cycle.path();
+    assert_eq!(run_cycle(dir, &cycle.out(), &[]), Some((0, 3, 0)));
+    // A late return arrives, and one file is corrected in place.
+    ReturnSheet::new("SOM-2026", "USA", V::D(2026, 7, 1), "en")
+        .answers("Answers", full_answers("SOM-2026", &[]))
+        .write(&cycle.inbox("USA/SOM.xlsx"));
+    std::fs::write(cycle.inbox("broken.xml"), "<return><a/></return>").unwrap();
+    assert_eq!(run_cycle(dir, &cycle.out(), &[]), Some((2, 2, 0)));
+    let warm = outputs(&cycle.out());
+    assert_eq!(run_cycle(dir, &dir.join("none"), &["--no-cache"]), None);
+    assert_eq!(warm, outputs(&dir.join("none")));
+}
+
+#[test]
+fn corrupt_entries_are_ignored_and_rewritten() {
+    let cycle = twins_cycle();
+    let dir = cycle.path();
+    let cache = dir.join("elsewhere");
+    let c = cache.to_str().unwrap();
+    run_cycle(dir, &dir.join("cold"), &["--cache", c]).unwrap();
+    assert!(!dir.join(".art32-cache").exists(), "--cache DIR wrote into the cycle folder");
+    // Damage every entry a different way: truncated, a flipped payload byte,
+    // another version, random bytes, empty, swapped with another entry.
+    let files = entries(&cache);
+    assert_eq!(files.len(), 48);
+    let first = std::fs::read(&files[0]).unwrap();
+    for (i, f) in files.iter().enumerate() {
+        let mut bytes = std::fs::read(f).unwrap();
+        match i % 6 {
+            0 => bytes.truncate(bytes.len() / 2),
+            1 => {
+                let n = bytes.len() - 3;
+                bytes[n] ^= 0x20;
+            }
+            2 => bytes = String::from_utf8(bytes).unwrap().replacen(" 1 ", " 7 ", 1).into_bytes(),
+            3 => bytes = (0..bytes.len()).map(|k| (k * 31 % 251) as u8).collect(),
+            4 => bytes.clear(),
+            _ => bytes = first.clone(),
+        }
+        std::fs::write(f, bytes).unwrap();
+    }
+    assert_eq!(run_cycle(dir, &dir.join("repaired"), &["--cache", c]), Some((0, 24, 48)));
+    assert_eq!(outputs(&dir.join("cold")), outputs(&dir.join("repaired")));
+    // The entries were rewritten whole: the next run trusts them all.
+    assert_eq!(run_cycle(dir, &dir.join("warm"), &["--cache", c]), Some((24, 0, 0)));
+    assert_eq!(outputs(&dir.join("cold")), outputs(&dir.join("warm")));
+}
+
+#[test]
+fn a_changed_vocabulary_or_limit_makes_every_entry_stale() {
+    let tmp = tempfile::tempdir().unwrap();
+    let schemas = tmp.path().join("schemas");
+    std::fs::create_dir(&schemas).unwrap();
+    for e in std::fs::read_dir(repo().join("schemas")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), schemas.join(e.file_name())).unwrap();
+    }
+    let cycle = TestCycle::new();
+    let toml = std::fs::read_to_string(cycle.path().join("cycle.toml")).unwrap();
+    let toml = toml.replace(&repo().join("schemas").display().to_string(), &schemas.display().to_string());
+    std::fs::write(cycle.path().join("cycle.toml"), toml).unwrap();
+    ReturnSheet::new("UNTOC-2026", "FRA", V::D(2026, 3, 1), "fr")
+        .answers("Réponses", full_answers("UNTOC-2026", &[]))
+        .write(&cycle.inbox("FRA/UNTOC.xlsx"));
+    std::fs::write(
+        cycle.inbox("ESP/TIP.xml"),
+        "<return questionnaire=\"TIP-2026\" version=\"1\"><state code=\"ESP\"/></return>",
+    )
+    .unwrap();
+    let dir = cycle.path();
+    assert_eq!(run_cycle(dir, &cycle.out(), &[]), Some((0, 2, 0)));
+    assert_eq!(run_cycle(dir, &cycle.out(), &[]), Some((2, 0, 0)));
+    let mut vocab = std::fs::read_to_string(schemas.join("vocabulary.toml")).unwrap();
+    vocab.push_str("\n# a comment changes the bytes, so every entry is stale\n");
+    std::fs::write(schemas.join("vocabulary.toml"), vocab).unwrap();
+    assert_eq!(run_cycle(dir, &cycle.out(), &[]), Some((0, 2, 0)));
+    assert_eq!(run_cycle(dir, &cycle.out(), &["--max-xml-depth", "40"]), Some((0, 2, 0)));
+    assert_eq!(run_cycle(dir, &cycle.out(), &[]), Some((2, 0, 0)));
+}

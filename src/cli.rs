@@ -32,6 +32,9 @@ pub enum Command {
     Check(CheckArgs),
     /// Write a blank return for a questionnaire.
     Template(TemplateArgs),
+    /// A corpus of generated returns for benchmarks (not for users).
+    #[command(hide = true)]
+    Generate(GenerateArgs),
     /// Questionnaire definitions.
     Schema {
         /// What to do.
@@ -62,9 +65,54 @@ pub struct RunArgs {
     /// Worker threads (default: one per core).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
+    /// Add label columns in this language (ar, en, es, fr, ru, zh) to needs.csv and compliance.csv.
+    #[arg(long, value_name = "LANG", value_parser = ["ar", "en", "es", "fr", "ru", "zh"])]
+    pub labels: Option<String>,
+    /// Remove focal points' names, e-mails and phones from every output.
+    #[arg(long)]
+    pub redact: bool,
+    /// Folder of the ingest cache (default: CYCLE_DIR/.art32-cache).
+    #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+    pub cache: Option<PathBuf>,
+    /// Ingest every file again, without reading or writing the cache.
+    #[arg(long)]
+    pub no_cache: bool,
     /// Input limits.
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// `art32 generate` (hidden): a deterministic benchmark corpus.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// The cycle folder to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Number of inbox files.
+    #[arg(short = 'n', long = "count")]
+    pub count: usize,
+    /// Seed: the same seed gives the same bytes.
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+    /// The schemas folder.
+    #[arg(long, default_value = "schemas")]
+    pub schemas: PathBuf,
+    /// The folder holding parties.csv and focal-points.csv.
+    #[arg(long, default_value = "fixtures/cycle-2026")]
+    pub register: PathBuf,
+}
+
+impl GenerateArgs {
+    /// The generator configuration.
+    pub fn config(&self) -> crate::generate::GenerateConfig {
+        crate::generate::GenerateConfig {
+            out: self.out.clone(),
+            count: self.count,
+            seed: self.seed,
+            schemas: self.schemas.clone(),
+            register: self.register.clone(),
+        }
+    }
 }
 
 /// `art32 template`: a workbook by default, `--xml` or `--xlsform`.
@@ -147,6 +195,21 @@ pub struct LimitArgs {
     /// Most elements in one XML document.
     #[arg(long, value_name = "N", default_value_t = 500_000, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_xml_elements: u32,
+    /// Most entries in a zip container (xlsx, xlsm, xlsb, ods).
+    #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_zip_entries: u64,
+    /// Largest uncompressed size of one zip entry, declared or actual, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    pub max_zip_entry_mib: u64,
+    /// Largest uncompressed size of all the entries of a zip container, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    pub max_zip_total_mib: u64,
+    /// Highest compression ratio of a zip entry or container over 1 MiB (N:1).
+    #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_zip_ratio: u64,
+    /// Most text the cells of one workbook may hold, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    pub max_text_mib: u64,
 }
 
 impl LimitArgs {
@@ -160,6 +223,11 @@ impl LimitArgs {
             max_xml_text: self.max_xml_text as usize,
             max_xml_attributes: self.max_xml_attributes as usize,
             max_xml_elements: self.max_xml_elements as usize,
+            max_zip_entries: self.max_zip_entries,
+            max_zip_entry_bytes: self.max_zip_entry_mib * 1024 * 1024,
+            max_zip_total_bytes: self.max_zip_total_mib * 1024 * 1024,
+            max_zip_ratio: self.max_zip_ratio,
+            max_text_bytes: self.max_text_mib * 1024 * 1024,
             ..Limits::default()
         }
     }
@@ -173,6 +241,11 @@ impl RunArgs {
             out: self.out.clone().unwrap_or_else(|| self.cycle_dir.join("out")),
             threads: self.threads.map(usize::from),
             limits: self.limits.limits(),
+            labels: self.labels.as_deref().and_then(crate::model::Lang::from_code),
+            redact: self.redact,
+            cache: (!self.no_cache).then(|| {
+                self.cache.clone().unwrap_or_else(|| self.cycle_dir.join(crate::cache::DEFAULT_DIR))
+            }),
         }
     }
 }

@@ -126,6 +126,8 @@ pub struct Party {
     pub aliases: Vec<String>,
     /// Date of becoming party, per instrument (in [`Instrument::ALL`] order).
     pub since: [Option<Date>; 4],
+    /// Names in other languages, from the optional `name_ar` ... `name_zh` columns.
+    pub names: std::collections::BTreeMap<crate::model::Lang, String>,
     /// Line in parties.csv.
     pub line: u64,
 }
@@ -134,6 +136,11 @@ impl Party {
     /// Whether the party is bound by `instrument` as of `as_of`.
     pub fn is_bound(&self, instrument: Instrument, as_of: Date) -> bool {
         self.since[instrument.index()].is_some_and(|d| d <= as_of)
+    }
+
+    /// The name in `lang` (optional `name_<lang>` column), else the English name.
+    pub fn name_in(&self, lang: crate::model::Lang) -> &str {
+        self.names.get(&lang).map_or(self.name.as_str(), String::as_str)
     }
 
     /// The region code, or empty.
@@ -167,6 +174,13 @@ impl Register {
         let (c_iso, c_name, c_region, c_alias) =
             (col("iso3")?, col("name")?, col("region")?, col("aliases")?);
         let c_inst: Vec<usize> = Instrument::ALL.iter().map(|i| col(i.code())).collect::<Result<_, _>>()?;
+        let c_names: Vec<(crate::model::Lang, usize)> = crate::model::Lang::ALL
+            .iter()
+            .filter_map(|l| {
+                let header = format!("name_{}", l.code());
+                headers.iter().position(|h| h.trim() == header).map(|i| (*l, i))
+            })
+            .collect();
         let mut parties: Vec<Party> = Vec::new();
         for rec in rdr.records() {
             let rec =
@@ -214,7 +228,11 @@ impl Register {
                 .filter(|a| !a.is_empty())
                 .map(str::to_owned)
                 .collect();
-            parties.push(Party { iso3, name, region, aliases, since, line });
+            let names = c_names
+                .iter()
+                .filter_map(|(l, i)| Some((*l, field(*i).to_owned())).filter(|(_, n)| !n.is_empty()))
+                .collect();
+            parties.push(Party { iso3, name, region, aliases, since, names, line });
         }
         parties.sort_by(|a, b| a.iso3.cmp(&b.iso3));
         for w in parties.windows(2) {
@@ -228,7 +246,7 @@ impl Register {
         }
         let mut by_name: HashMap<String, usize> = HashMap::new();
         for (i, p) in parties.iter().enumerate() {
-            for name in std::iter::once(&p.name).chain(&p.aliases) {
+            for name in std::iter::once(&p.name).chain(&p.aliases).chain(p.names.values()) {
                 let key = fold(name);
                 if key.is_empty() {
                     continue;

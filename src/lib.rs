@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod bind;
+pub mod cache;
 pub mod check;
 pub mod cli;
 pub mod cycle;
@@ -15,12 +16,14 @@ pub mod derive;
 pub mod diagnose;
 pub mod discover;
 pub mod emit;
+pub mod generate;
 pub mod ingest;
 pub mod model;
 pub mod normalize;
 pub mod pipeline;
 pub mod provenance;
 pub mod record;
+pub mod redact;
 pub mod resolve;
 pub mod schema;
 pub mod template;

@@ -80,6 +80,24 @@ fn main() -> ExitCode {
             }
         }
         Command::Template(args) => template(&args, cli.quiet),
+        Command::Generate(args) => match art32::generate::generate(&args.config()) {
+            Ok(r) => {
+                if !cli.quiet {
+                    eprintln!(
+                        "art32: {} files, {} bytes in {}: {:?}",
+                        r.files,
+                        r.bytes,
+                        args.out.display(),
+                        r.kinds
+                    );
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("art32: error: {e}");
+                ExitCode::from(2)
+            }
+        },
         Command::Schema { command: SchemaCommand::Check { dir } } => match Schemas::load(&dir) {
             Ok(s) => {
                 let n: usize = s.questionnaires.iter().map(|q| q.questions.len()).sum();

@@ -18,24 +18,36 @@ impl Output for ComplianceCsv {
     }
 
     fn write(&self, run: &RunOutput<'_>, w: &mut dyn Write) -> io::Result<()> {
-        let mut csv = CsvWriter::new(
-            w,
-            &[
-                "cycle",
-                "iso3",
-                "state",
-                "region",
-                "instrument",
-                "questionnaire",
-                "status",
-                "flags",
-                "required_missing",
-                "submitted",
-                "files",
-            ],
-        )?;
+        let mut header = vec![
+            "cycle",
+            "iso3",
+            "state",
+            "region",
+            "instrument",
+            "questionnaire",
+            "status",
+            "flags",
+            "required_missing",
+            "submitted",
+            "files",
+        ];
+        if run.labels.is_some() {
+            header.extend(["state_label", "questionnaire_label"]);
+        }
+        let mut csv = CsvWriter::new(w, &header)?;
         for r in run.compliance {
-            csv.row([
+            let labels: Vec<String> = match run.labels {
+                None => Vec::new(),
+                Some(lang) => vec![
+                    run.register.get(&r.iso3).map_or(r.state.as_str(), |p| p.name_in(lang)).to_owned(),
+                    run.schemas
+                        .questionnaire(&r.questionnaire)
+                        .and_then(|q| q.title.get(lang.code()).or_else(|| q.title.get("en")))
+                        .cloned()
+                        .unwrap_or_default(),
+                ],
+            };
+            let fixed = [
                 run.cycle.id.as_str(),
                 &r.iso3,
                 &r.state,
@@ -47,7 +59,8 @@ impl Output for ComplianceCsv {
                 &r.required_missing.join(";"),
                 &r.submitted.map(|d| d.to_string()).unwrap_or_default(),
                 &r.files.join(";"),
-            ])?;
+            ];
+            csv.row(fixed.into_iter().chain(labels.iter().map(String::as_str)))?;
         }
         csv.finish()
     }

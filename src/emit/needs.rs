@@ -37,7 +37,12 @@ impl Output for NeedsCsv {
     }
 
     fn write(&self, run: &RunOutput<'_>, w: &mut dyn Write) -> io::Result<()> {
-        let mut csv = CsvWriter::new(w, &HEADER)?;
+        let mut header: Vec<&str> = HEADER.to_vec();
+        if run.labels.is_some() {
+            header.extend(["state_label", "priority_area_label", "assistance_type_label", "question_label"]);
+        }
+        let mut csv = CsvWriter::new(w, &header)?;
+        let vocab = &run.schemas.vocabulary;
         for n in run.needs {
             let types: Vec<&str> = if n.assistance_types.is_empty() {
                 vec![""]
@@ -45,8 +50,16 @@ impl Output for NeedsCsv {
                 n.assistance_types.iter().map(String::as_str).collect()
             };
             let source_ref = n.source_ref.to_string();
+            let question_label = run.labels.map_or("", |lang| {
+                run.schemas
+                    .questionnaire(&n.questionnaire)
+                    .and_then(|q| q.question(&n.question))
+                    .map_or("", |(_, q)| q.text_in(lang))
+            });
+            let state_label =
+                run.labels.and_then(|lang| run.register.get(&n.iso3).map(|p| p.name_in(lang))).unwrap_or("");
             for t in types {
-                csv.row([
+                let mut row = vec![
                     run.cycle.id.as_str(),
                     &n.iso3,
                     &n.state,
@@ -61,7 +74,14 @@ impl Output for NeedsCsv {
                     &n.comment,
                     &n.source_file,
                     &source_ref,
-                ])?;
+                ];
+                if let Some(lang) = run.labels {
+                    row.push(state_label);
+                    row.push(vocab.priority_area.label(&n.priority_area, lang));
+                    row.push(if t.is_empty() { "" } else { vocab.assistance.label(t, lang) });
+                    row.push(question_label);
+                }
+                csv.row(row)?;
             }
         }
         csv.finish()

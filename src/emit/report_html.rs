@@ -7,13 +7,14 @@
 
 use std::io::{self, Write};
 
-use minijinja::Environment;
-use minijinja::value::Serde;
+use minijinja::value::{Serde, Value};
+use minijinja::{Environment, HtmlEscape, context};
 use serde::Serialize;
 
+use super::phrases::{self, Phrases, fill};
 use super::summary::{self, Rate};
 use super::{Output, RunOutput};
-use crate::model::Region;
+use crate::model::{Lang, Region};
 use crate::record::Outcome;
 use crate::schema::PRIORITY_AREAS;
 
@@ -33,6 +34,8 @@ struct Figure {
 struct Bar {
     label: String,
     y: usize,
+    /// Left edge of the filled part of the bar.
+    x: String,
     width: String,
     text: String,
     required: usize,
@@ -45,10 +48,23 @@ struct Chart {
     id: &'static str,
     title: &'static str,
     key: &'static str,
+    caption: String,
     description: String,
     height: usize,
     bars: Vec<Bar>,
 }
+
+/// Where a chart's parts go: labels, bar track and bar text; mirrored for a
+/// right-to-left page, whose text runs leftwards from its `x`.
+#[derive(Serialize)]
+struct Layout {
+    label_x: usize,
+    track_x: usize,
+    text_x: usize,
+}
+
+const LTR: Layout = Layout { label_x: 0, track_x: 210, text_x: 540 };
+const RTL: Layout = Layout { label_x: 640, track_x: 110, text_x: 100 };
 
 #[derive(Serialize)]
 struct HeatCell {
@@ -57,8 +73,8 @@ struct HeatCell {
 }
 
 #[derive(Serialize)]
-struct HeatRow {
-    area: &'static str,
+struct HeatRow<'a> {
+    area: &'a str,
     cells: Vec<HeatCell>,
     total: usize,
 }
@@ -81,29 +97,142 @@ struct Rejected<'a> {
     message: &'a str,
 }
 
-fn percent(rate: f64) -> String {
-    format!("{:.0}%", rate * 100.0)
+fn percent(p: &Phrases, rate: f64) -> String {
+    fill(p.percent, &[("n", &format!("{:.0}", rate * 100.0))])
 }
 
-fn chart(id: &'static str, title: &'static str, key: &'static str, rates: Vec<(String, &Rate)>) -> Chart {
+fn chart(
+    p: &Phrases,
+    layout: &Layout,
+    id: &'static str,
+    title: &'static str,
+    key: &'static str,
+    rates: Vec<(String, &Rate)>,
+) -> Chart {
     let bars: Vec<Bar> = rates
         .into_iter()
         .enumerate()
-        .map(|(i, (label, r))| Bar {
-            label,
-            y: i * 26 + 4,
-            width: format!("{:.1}", r.reporting_rate * 320.0),
-            text: format!("{} ({} of {})", percent(r.reporting_rate), r.returned, r.required),
-            required: r.required,
-            returned: r.returned,
-            complete: r.complete,
+        .map(|(i, (label, r))| {
+            let width = r.reporting_rate * 320.0;
+            let x = if layout.track_x == LTR.track_x {
+                layout.track_x.to_string()
+            } else {
+                format!("{:.1}", layout.track_x as f64 + 320.0 - width)
+            };
+            let text = fill(
+                p.bar_text,
+                &[
+                    ("rate", &percent(p, r.reporting_rate)),
+                    ("returned", &r.returned.to_string()),
+                    ("required", &r.required.to_string()),
+                ],
+            );
+            Bar {
+                label,
+                y: i * 26 + 4,
+                x,
+                width: format!("{width:.1}"),
+                text,
+                required: r.required,
+                returned: r.returned,
+                complete: r.complete,
+            }
         })
         .collect();
     let description = bars.iter().map(|b| format!("{}: {}", b.label, b.text)).collect::<Vec<_>>().join("; ");
-    Chart { id, title, key, description, height: bars.len() * 26 + 8, bars }
+    let caption = fill(p.figures_caption, &[("title", title)]);
+    Chart { id, title, key, caption, description, height: bars.len() * 26 + 8, bars }
+}
+
+/// `s` escaped as the template engine escapes it.
+fn esc(s: &str) -> String {
+    HtmlEscape(s).to_string()
+}
+
+/// The page's own text in the run's language: phrases with their values
+/// filled in (escaped), marked safe so the template prints them as they are.
+fn page_text(
+    run: &RunOutput<'_>,
+    p: &Phrases,
+    s: &summary::Summary<'_>,
+    followup: usize,
+    rejected: usize,
+) -> Value {
+    let c = run.cycle;
+    let (id, title) = (esc(&c.id), esc(&c.title));
+    let (deadline, as_of) = (esc(&c.deadline.to_string()), esc(&c.party_as_of.to_string()));
+    let list = s
+        .questionnaires
+        .iter()
+        .map(|q| {
+            fill(
+                p.footer_questionnaire,
+                &[
+                    ("id", &esc(q.id)),
+                    ("version", &q.version.to_string()),
+                    ("questions", &q.questions.to_string()),
+                ],
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(p.list_sep);
+    let f = &s.files;
+    let pairs: Vec<(&str, String)> = vec![
+        ("cycle_title", fill(p.cycle_title, &[("id", &id), ("title", &title)])),
+        ("cycle_sub", fill(p.cycle_sub, &[("deadline", &deadline), ("as_of", &as_of)])),
+        ("headline", p.headline.to_owned()),
+        ("required", p.required.to_owned()),
+        ("returned", p.returned.to_owned()),
+        ("complete", p.complete.to_owned()),
+        ("reporting_rate", p.reporting_rate.to_owned()),
+        ("heat_title", p.heat_title.to_owned()),
+        ("heat_description", p.heat_description.to_owned()),
+        ("priority_area", p.priority_area.to_owned()),
+        ("total", p.total.to_owned()),
+        ("followup_title", fill(p.followup_title, &[("n", &followup.to_string())])),
+        ("state", p.state.to_owned()),
+        ("group", p.group.to_owned()),
+        ("what_is_missing", p.what_is_missing.to_owned()),
+        ("focal_point", p.focal_point.to_owned()),
+        ("none_known", p.none_known.to_owned()),
+        ("all_met", p.all_met.to_owned()),
+        ("rejected_title", fill(p.rejected_title, &[("n", &rejected.to_string())])),
+        ("file", p.file.to_owned()),
+        ("reason", p.reason.to_owned()),
+        ("message", p.message.to_owned()),
+        ("none_rejected", p.none_rejected.to_owned()),
+        ("footer_cycle", fill(p.footer_cycle, &[("id", &id), ("deadline", &deadline), ("as_of", &as_of)])),
+        ("footer_questionnaires", fill(p.footer_questionnaires, &[("list", &list)])),
+        (
+            "footer_files",
+            fill(
+                p.footer_files,
+                &[
+                    ("total", &f.total.to_string()),
+                    ("accepted", &f.accepted.to_string()),
+                    ("superseded", &f.superseded.to_string()),
+                    ("rejected", &f.rejected.to_string()),
+                    ("ignored", &f.ignored.to_string()),
+                ],
+            ),
+        ),
+        (
+            "footer_register",
+            fill(
+                p.footer_register,
+                &[
+                    ("register", &run.register.parties.len().to_string()),
+                    ("version", env!("CARGO_PKG_VERSION")),
+                ],
+            ),
+        ),
+    ];
+    Value::from_pairs(pairs.into_iter().map(|(k, v)| (k, Value::from_safe_string(v))))
 }
 
 fn render(run: &RunOutput<'_>) -> Result<String, minijinja::Error> {
+    let p = phrases::get(run.labels);
+    let layout = if run.labels == Some(Lang::Ar) { &RTL } else { &LTR };
     let s = summary::build(run);
     let overall = {
         let required: usize = s.reporting_by_instrument.values().map(|r| r.required).sum();
@@ -111,18 +240,14 @@ fn render(run: &RunOutput<'_>) -> Result<String, minijinja::Error> {
         if required == 0 { 0.0 } else { returned as f64 / required as f64 }
     };
     let figures = vec![
-        Figure { id: "returns", label: "returns accepted", value: s.files.accepted.to_string() },
-        Figure { id: "rate", label: "of reporting obligations met", value: percent(overall) },
-        Figure { id: "complete", label: "obligations complete", value: s.compliance.complete.to_string() },
-        Figure {
-            id: "incomplete",
-            label: "obligations incomplete",
-            value: s.compliance.incomplete.to_string(),
-        },
-        Figure { id: "missing", label: "obligations missing", value: s.compliance.missing.to_string() },
-        Figure { id: "followup", label: "States to follow up", value: s.states.to_follow_up.to_string() },
-        Figure { id: "needs", label: "needs declared", value: s.needs.needs.to_string() },
-        Figure { id: "rejected", label: "files rejected", value: s.files.rejected.to_string() },
+        Figure { id: "returns", label: p.fig_returns, value: s.files.accepted.to_string() },
+        Figure { id: "rate", label: p.fig_rate, value: percent(p, overall) },
+        Figure { id: "complete", label: p.fig_complete, value: s.compliance.complete.to_string() },
+        Figure { id: "incomplete", label: p.fig_incomplete, value: s.compliance.incomplete.to_string() },
+        Figure { id: "missing", label: p.fig_missing, value: s.compliance.missing.to_string() },
+        Figure { id: "followup", label: p.fig_followup, value: s.states.to_follow_up.to_string() },
+        Figure { id: "needs", label: p.fig_needs, value: s.needs.needs.to_string() },
+        Figure { id: "rejected", label: p.fig_rejected, value: s.files.rejected.to_string() },
     ];
     let by_instrument = run
         .cycle
@@ -138,16 +263,16 @@ fn render(run: &RunOutput<'_>) -> Result<String, minijinja::Error> {
     let by_region = s
         .reporting_by_region
         .iter()
-        .map(|(g, r)| (if *g == "NONE" { "No regional group".to_owned() } else { (*g).to_owned() }, r))
+        .map(|(g, r)| (if *g == "NONE" { p.no_regional_group.to_owned() } else { (*g).to_owned() }, r))
         .collect();
     let charts = vec![
-        chart("instrument", "Reporting rate by instrument", "Instrument", by_instrument),
-        chart("region", "Reporting rate by regional group", "Regional group", by_region),
+        chart(p, layout, "instrument", p.rate_by_instrument, p.instrument, by_instrument),
+        chart(p, layout, "region", p.rate_by_region, p.regional_group, by_region),
     ];
 
     let regions: Vec<&str> = Region::ALL.iter().map(|r| r.code()).chain(std::iter::once("NONE")).collect();
     let region_headers: Vec<&str> =
-        regions.iter().map(|r| if *r == "NONE" { "No group" } else { r }).collect();
+        regions.iter().map(|r| if *r == "NONE" { p.no_group } else { r }).collect();
     let max = s
         .needs
         .by_priority_area_and_region
@@ -155,7 +280,8 @@ fn render(run: &RunOutput<'_>) -> Result<String, minijinja::Error> {
         .flat_map(|m| m.values().map(|c| c.needs))
         .max()
         .unwrap_or(0);
-    let heat: Vec<HeatRow> = PRIORITY_AREAS
+    let vocab = &run.schemas.vocabulary;
+    let heat: Vec<HeatRow<'_>> = PRIORITY_AREAS
         .iter()
         .map(|area| {
             let per_region = s.needs.by_priority_area_and_region.get(area);
@@ -167,7 +293,8 @@ fn render(run: &RunOutput<'_>) -> Result<String, minijinja::Error> {
                     HeatCell { count, level: level.min(4) }
                 })
                 .collect();
-            HeatRow { area, total: cells.iter().map(|c| c.count).sum(), cells }
+            let label = run.labels.map_or(*area, |lang| vocab.priority_area.label(area, lang));
+            HeatRow { area: label, total: cells.iter().map(|c| c.count).sum(), cells }
         })
         .collect();
     let followup: Vec<Followup<'_>> = run
@@ -175,9 +302,11 @@ fn render(run: &RunOutput<'_>) -> Result<String, minijinja::Error> {
         .iter()
         .map(|r| {
             let fp = r.focal_point.as_ref();
+            let state =
+                run.labels.and_then(|lang| run.register.get(&r.iso3).map(|party| party.name_in(lang)));
             Followup {
                 iso3: &r.iso3,
-                state: &r.state,
+                state: state.unwrap_or(&r.state),
                 region: r.region,
                 findings: &r.findings,
                 name: fp.map_or("", |f| f.name.as_str()),
@@ -196,29 +325,23 @@ fn render(run: &RunOutput<'_>) -> Result<String, minijinja::Error> {
             _ => None,
         })
         .collect();
+    let text = page_text(run, p, &s, followup.len(), rejected.len());
 
     let mut env = Environment::new();
     env.add_template("report.html", TEMPLATE)?;
     let tmpl = env.get_template("report.html")?;
-    let ctx = Serde(serde_json::json!({
-        "cycle": {
-            "id": run.cycle.id,
-            "title": run.cycle.title,
-            "deadline": run.cycle.deadline.to_string(),
-            "party_as_of": run.cycle.party_as_of.to_string(),
-        },
+    let data = Value::from(Serde(serde_json::json!({
+        "lang": run.labels.map_or("en", Lang::code),
+        "rtl": run.labels == Some(Lang::Ar),
+        "layout": layout,
         "figures": figures,
         "charts": charts,
         "regions": region_headers,
         "heat": heat,
         "followup": followup,
         "rejected": rejected,
-        "questionnaires": s.questionnaires,
-        "files": s.files,
-        "register": run.register.parties.len(),
-        "version": env!("CARGO_PKG_VERSION"),
-    }));
-    tmpl.render(ctx)
+    })));
+    tmpl.render(context! { t => text, ..data })
 }
 
 impl Output for ReportHtml {

@@ -13,10 +13,11 @@ use rust_xlsxwriter::{
     TableColumn, TableStyle, Workbook, Worksheet, XlsxError,
 };
 
+use super::phrases::{self, fill};
 use super::summary::{self, Rate};
 use super::{Output, RunOutput};
 use crate::check::ComplianceStatus;
-use crate::model::{Date, Region};
+use crate::model::{Date, Lang, Region};
 use crate::record::Outcome;
 use crate::schema::PRIORITY_AREAS;
 
@@ -114,13 +115,14 @@ fn table(
     headers: &[&str],
     rows: &[Vec<X>],
     f: &Formats,
+    none: &str,
 ) -> Result<u32, XlsxError> {
     let last_col = u16::try_from(headers.len().saturating_sub(1)).unwrap_or(0);
     if rows.is_empty() {
         for (c, h) in headers.iter().enumerate() {
             ws.write_string(first_row, u16::try_from(c).unwrap_or(0), *h)?;
         }
-        ws.write_string(first_row + 1, 0, "(none)")?;
+        ws.write_string(first_row + 1, 0, none)?;
         return Ok(first_row + 3);
     }
     for (r, row) in rows.iter().enumerate() {
@@ -136,8 +138,13 @@ fn table(
     Ok(last_row + 2)
 }
 
-fn sheet<'w>(wb: &'w mut Workbook, name: &str) -> Result<&'w mut Worksheet, XlsxError> {
-    wb.add_worksheet().set_name(name)
+/// A new sheet, laid out right to left for Arabic.
+fn sheet<'w>(wb: &'w mut Workbook, name: &str, lang: Option<Lang>) -> Result<&'w mut Worksheet, XlsxError> {
+    let ws = wb.add_worksheet().set_name(name)?;
+    if lang == Some(Lang::Ar) {
+        ws.set_right_to_left(true);
+    }
+    Ok(ws)
 }
 
 fn rate_row(label: &str, questionnaire: &str, r: &Rate) -> Vec<X> {
@@ -157,80 +164,88 @@ fn rate_row(label: &str, questionnaire: &str, r: &Rate) -> Vec<X> {
 fn build(run: &RunOutput<'_>) -> Result<Vec<u8>, XlsxError> {
     let f = Formats::new();
     let s = summary::build(run);
+    let lang = run.labels;
+    let p = phrases::get(lang);
+    let none = p.none;
+    let vocab = &run.schemas.vocabulary;
     let mut wb = Workbook::new();
+    // The fastest deflate level: the workbook is small either way, and at
+    // level 6 compressing it was half of building it.
+    wb.set_zip_compression_level(1);
     let epoch = ExcelDateTime::from_ymd(2000, 1, 1)?;
     wb.set_properties(
         &DocProperties::new()
-            .set_title(format!("art32 report, cycle {}", run.cycle.id))
+            .set_title(fill(p.xlsx_title, &[("id", &run.cycle.id)]))
             .set_creation_datetime(&epoch),
     );
 
     // Summary.
     {
-        let ws = sheet(&mut wb, "Summary")?;
+        let ws = sheet(&mut wb, "Summary", lang)?;
+        let (deadline, as_of) = (run.cycle.deadline.to_string(), run.cycle.party_as_of.to_string());
         ws.write_string_with_format(
             0,
             0,
-            format!("Reporting cycle {}: {}", run.cycle.id, run.cycle.title),
+            fill(p.cycle_title, &[("id", &run.cycle.id), ("title", &run.cycle.title)]),
             &f.title,
         )?;
-        ws.write_string(
-            1,
-            0,
-            format!("Deadline {}; parties bound as of {}", run.cycle.deadline, run.cycle.party_as_of),
-        )?;
+        ws.write_string(1, 0, fill(p.xlsx_deadline, &[("deadline", &deadline), ("as_of", &as_of)]))?;
         let figures = vec![
-            vec![t("Files received"), X::N(s.files.total as f64)],
-            vec![t("Files accepted"), X::N(s.files.accepted as f64)],
-            vec![t("Files superseded"), X::N(s.files.superseded as f64)],
-            vec![t("Files rejected"), X::N(s.files.rejected as f64)],
-            vec![t("Files ignored"), X::N(s.files.ignored as f64)],
-            vec![t("Obligations complete"), X::N(s.compliance.complete as f64)],
-            vec![t("Obligations incomplete"), X::N(s.compliance.incomplete as f64)],
-            vec![t("Obligations missing"), X::N(s.compliance.missing as f64)],
-            vec![t("States to follow up"), X::N(s.states.to_follow_up as f64)],
-            vec![t("Needs declared"), X::N(s.needs.needs as f64)],
-            vec![t("States declaring needs"), X::N(s.needs.states as f64)],
+            vec![t(p.xlsx_files_received), X::N(s.files.total as f64)],
+            vec![t(p.xlsx_files_accepted), X::N(s.files.accepted as f64)],
+            vec![t(p.xlsx_files_superseded), X::N(s.files.superseded as f64)],
+            vec![t(p.xlsx_files_rejected), X::N(s.files.rejected as f64)],
+            vec![t(p.xlsx_files_ignored), X::N(s.files.ignored as f64)],
+            vec![t(p.xlsx_complete), X::N(s.compliance.complete as f64)],
+            vec![t(p.xlsx_incomplete), X::N(s.compliance.incomplete as f64)],
+            vec![t(p.xlsx_missing), X::N(s.compliance.missing as f64)],
+            vec![t(p.xlsx_followup), X::N(s.states.to_follow_up as f64)],
+            vec![t(p.xlsx_needs), X::N(s.needs.needs as f64)],
+            vec![t(p.xlsx_needs_states), X::N(s.needs.states as f64)],
         ];
-        let mut row = table(ws, 3, &["Figure", "Count"], &figures, &f)?;
+        let mut row = table(ws, 3, &[p.xlsx_figure, p.xlsx_count], &figures, &f, none)?;
         let rate_headers = [
-            "Instrument",
-            "Questionnaire",
-            "Required",
-            "Returned",
-            "Complete",
-            "Incomplete",
-            "Missing",
-            "Reporting rate",
-            "Complete rate",
+            p.instrument,
+            p.questionnaire,
+            p.required,
+            p.returned,
+            p.complete,
+            p.incomplete,
+            p.missing,
+            p.reporting_rate,
+            p.complete_rate,
         ];
         let by_instrument: Vec<Vec<X>> = s
             .reporting_by_instrument
             .iter()
             .map(|(inst, r)| rate_row(inst, r.questionnaire.as_deref().unwrap_or(""), r))
             .collect();
-        ws.write_string_with_format(row, 0, "Reporting by instrument", &f.title)?;
-        row = table(ws, row + 1, &rate_headers, &by_instrument, &f)?;
+        ws.write_string_with_format(row, 0, p.xlsx_by_instrument, &f.title)?;
+        row = table(ws, row + 1, &rate_headers, &by_instrument, &f, none)?;
         let region_headers = [
-            "Regional group",
-            "All questionnaires",
-            "Required",
-            "Returned",
-            "Complete",
-            "Incomplete",
-            "Missing",
-            "Reporting rate",
-            "Complete rate",
+            p.regional_group,
+            p.all_questionnaires,
+            p.required,
+            p.returned,
+            p.complete,
+            p.incomplete,
+            p.missing,
+            p.reporting_rate,
+            p.complete_rate,
         ];
-        let by_region: Vec<Vec<X>> = s.reporting_by_region.iter().map(|(g, r)| rate_row(g, "", r)).collect();
-        ws.write_string_with_format(row, 0, "Reporting by regional group", &f.title)?;
-        table(ws, row + 1, &region_headers, &by_region, &f)?;
+        let by_region: Vec<Vec<X>> = s
+            .reporting_by_region
+            .iter()
+            .map(|(g, r)| rate_row(if *g == "NONE" && lang.is_some() { p.no_group } else { g }, "", r))
+            .collect();
+        ws.write_string_with_format(row, 0, p.xlsx_by_region, &f.title)?;
+        table(ws, row + 1, &region_headers, &by_region, &f, none)?;
         ws.autofit();
     }
 
     // Compliance.
     {
-        let ws = sheet(&mut wb, "Compliance")?;
+        let ws = sheet(&mut wb, "Compliance", lang)?;
         let rows: Vec<Vec<X>> = run
             .compliance
             .iter()
@@ -266,6 +281,7 @@ fn build(run: &RunOutput<'_>) -> Result<Vec<u8>, XlsxError> {
             ],
             &rows,
             &f,
+            none,
         )?;
         ws.set_freeze_panes(1, 0)?;
         ws.autofit();
@@ -273,7 +289,7 @@ fn build(run: &RunOutput<'_>) -> Result<Vec<u8>, XlsxError> {
 
     // Follow-up.
     {
-        let ws = sheet(&mut wb, "Follow-up")?;
+        let ws = sheet(&mut wb, "Follow-up", lang)?;
         let rows: Vec<Vec<X>> = run
             .followup
             .iter()
@@ -308,14 +324,16 @@ fn build(run: &RunOutput<'_>) -> Result<Vec<u8>, XlsxError> {
             ],
             &rows,
             &f,
+            none,
         )?;
         ws.set_freeze_panes(1, 0)?;
         ws.autofit();
     }
 
-    // Needs (one row per need x assistance type, as needs.csv).
+    // Needs (one row per need x assistance type, as needs.csv, label
+    // columns included).
     {
-        let ws = sheet(&mut wb, "Needs")?;
+        let ws = sheet(&mut wb, "Needs", lang)?;
         let mut rows = Vec::new();
         for n in run.needs {
             let types: Vec<&str> = if n.assistance_types.is_empty() {
@@ -323,8 +341,16 @@ fn build(run: &RunOutput<'_>) -> Result<Vec<u8>, XlsxError> {
             } else {
                 n.assistance_types.iter().map(String::as_str).collect()
             };
+            let question_label = lang.map_or("", |lang| {
+                run.schemas
+                    .questionnaire(&n.questionnaire)
+                    .and_then(|q| q.question(&n.question))
+                    .map_or("", |(_, q)| q.text_in(lang))
+            });
+            let state_label =
+                lang.and_then(|lang| run.register.get(&n.iso3).map(|p| p.name_in(lang))).unwrap_or("");
             for ty in types {
-                rows.push(vec![
+                let mut row = vec![
                     t(&n.iso3),
                     t(&n.state),
                     t(n.region),
@@ -338,42 +364,47 @@ fn build(run: &RunOutput<'_>) -> Result<Vec<u8>, XlsxError> {
                     t(&n.comment),
                     t(&n.source_file),
                     t(n.source_ref.to_string()),
-                ]);
+                ];
+                if let Some(lang) = lang {
+                    row.push(t(state_label));
+                    row.push(t(vocab.priority_area.label(&n.priority_area, lang)));
+                    row.push(t(if ty.is_empty() { "" } else { vocab.assistance.label(ty, lang) }));
+                    row.push(t(question_label));
+                }
+                rows.push(row);
             }
         }
-        table(
-            ws,
-            0,
-            &[
-                "iso3",
-                "state",
-                "region",
-                "bound",
-                "instrument",
-                "questionnaire",
-                "question",
-                "article",
-                "priority_area",
-                "assistance_type",
-                "comment",
-                "source_file",
-                "source_ref",
-            ],
-            &rows,
-            &f,
-        )?;
+        let mut headers = vec![
+            "iso3",
+            "state",
+            "region",
+            "bound",
+            "instrument",
+            "questionnaire",
+            "question",
+            "article",
+            "priority_area",
+            "assistance_type",
+            "comment",
+            "source_file",
+            "source_ref",
+        ];
+        if lang.is_some() {
+            headers.extend(["state_label", "priority_area_label", "assistance_type_label", "question_label"]);
+        }
+        table(ws, 0, &headers, &rows, &f, none)?;
         ws.set_freeze_panes(1, 0)?;
         ws.autofit();
     }
 
     // Needs matrix: States x priority areas.
     {
-        let ws = sheet(&mut wb, "Needs matrix")?;
+        let ws = sheet(&mut wb, "Needs matrix", lang)?;
         let mut counts: BTreeMap<(&str, &str, &str), [usize; PRIORITY_AREAS.len()]> = BTreeMap::new();
         for n in run.needs {
-            let cell = counts
-                .entry((n.iso3.as_str(), n.state.as_str(), n.region))
-                .or_insert([0; PRIORITY_AREAS.len()]);
+            let state =
+                lang.and_then(|lang| run.register.get(&n.iso3).map(|p| p.name_in(lang))).unwrap_or(&n.state);
+            let cell = counts.entry((n.iso3.as_str(), state, n.region)).or_insert([0; PRIORITY_AREAS.len()]);
             if let Some(i) = PRIORITY_AREAS.iter().position(|a| *a == n.priority_area) {
                 cell[i] += 1;
             }
@@ -387,10 +418,17 @@ fn build(run: &RunOutput<'_>) -> Result<Vec<u8>, XlsxError> {
                 row
             })
             .collect();
-        let mut headers = vec!["iso3", "state", "region"];
-        headers.extend(PRIORITY_AREAS);
-        headers.push("total");
-        table(ws, 0, &headers, &rows, &f)?;
+        // With labels, the header is for people: State, group and priority
+        // areas in the run's language.
+        let mut headers = match lang {
+            Some(_) => vec!["iso3", p.state, p.regional_group],
+            None => vec!["iso3", "state", "region"],
+        };
+        headers.extend(
+            PRIORITY_AREAS.iter().map(|a| lang.map_or(*a, |lang| vocab.priority_area.label(a, lang))),
+        );
+        headers.push(if lang.is_some() { p.total } else { "total" });
+        table(ws, 0, &headers, &rows, &f, none)?;
         if !rows.is_empty() {
             let last = u32::try_from(rows.len()).unwrap_or(0);
             let scale = ConditionalFormat3ColorScale::new()
@@ -411,7 +449,7 @@ fn build(run: &RunOutput<'_>) -> Result<Vec<u8>, XlsxError> {
 
     // Rejected files.
     {
-        let ws = sheet(&mut wb, "Rejected files")?;
+        let ws = sheet(&mut wb, "Rejected files", lang)?;
         let rows: Vec<Vec<X>> = run
             .records
             .iter()
@@ -427,7 +465,7 @@ fn build(run: &RunOutput<'_>) -> Result<Vec<u8>, XlsxError> {
                 _ => None,
             })
             .collect();
-        table(ws, 0, &["path", "reason", "message", "iso3", "questionnaire", "sha256"], &rows, &f)?;
+        table(ws, 0, &["path", "reason", "message", "iso3", "questionnaire", "sha256"], &rows, &f, none)?;
         ws.set_freeze_panes(1, 0)?;
         ws.autofit();
     }

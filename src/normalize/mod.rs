@@ -206,7 +206,7 @@ fn typed_value(field: &RawField, question: &Question, vocab: &Vocabulary, lang: 
         return Typed::Invalid(format!("the cell holds the error {e}"));
     }
     if let RawValue::Text(t) = value
-        && fold(t).is_empty()
+        && !folds_to_something(t)
     {
         return Typed::Blank;
     }
@@ -239,7 +239,15 @@ fn typed_value(field: &RawField, question: &Question, vocab: &Vocabulary, lang: 
                     not_an_answer(question.kind.code())
                 }
                 Some(t) => Typed::Value(Value::Token(t)),
-                None => not_an_answer(question.kind.code()),
+                None => match (not_an_answer(question.kind.code()), value) {
+                    (Typed::Invalid(msg), RawValue::Text(t)) => {
+                        match suggest(t, question.kind, vocab, lang) {
+                            Some(s) => Typed::Invalid(format!("{msg} \u{2014} did you mean {s:?}?")),
+                            None => Typed::Invalid(msg),
+                        }
+                    }
+                    (other, _) => other,
+                },
             }
         }
         Kind::Text => Typed::Value(Value::Text(value.to_string().trim().to_owned())),
@@ -295,9 +303,90 @@ fn typed_value(field: &RawField, question: &Question, vocab: &Vocabulary, lang: 
     }
 }
 
+/// The answer token nearest to a mistyped one (`Oiu` -> `Oui`), in the
+/// return's language (every language when it is unknown), if it is close.
+pub fn suggest(text: &str, kind: Kind, vocab: &Vocabulary, lang: Option<Lang>) -> Option<String> {
+    // Tokens are short: a long text is no typo of one (and would cost a large table).
+    if text.len() > 64 {
+        return None;
+    }
+    let typed: Vec<char> = fold(text).chars().collect();
+    if typed.is_empty() {
+        return None;
+    }
+    let tokens: &[Token] = match kind {
+        Kind::YesNoPartial => &Token::ALL,
+        _ => &[Token::Yes, Token::No, Token::NotApplicable],
+    };
+    let langs: Vec<Lang> = match lang {
+        Some(l) => vec![l],
+        None => Lang::ALL.to_vec(),
+    };
+    let mut best: Option<(usize, String)> = None;
+    for token in tokens {
+        for l in &langs {
+            for candidate in vocab.answer.strings(token.code(), *l) {
+                let folded: Vec<char> = fold(candidate).chars().collect();
+                let d = edit_distance(&typed, &folded);
+                if best.as_ref().is_none_or(|(bd, _)| d < *bd) {
+                    best = Some((d, candidate.clone()));
+                }
+            }
+        }
+    }
+    let (d, candidate) = best?;
+    // Short words allow one edit (a transposition counts once: "Oiu" -> "Oui").
+    let limit = if typed.len() <= 3 { 1 } else { 2 };
+    (d > 0 && d <= limit).then_some(candidate)
+}
+
+/// Optimal string alignment distance: insertions, deletions, substitutions
+/// and transpositions of adjacent characters each cost one.
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let (n, m) = (a.len(), b.len());
+    let mut d = vec![vec![0usize; m + 1]; n + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=n {
+        for j in 1..=m {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[n][m]
+}
+
+/// Whether [`fold`] leaves anything of `t`, without folding where that is
+/// plain: fold keeps every ASCII letter and digit, basic Cyrillic and Arabic
+/// letter and CJK ideograph. (Folding long answers only to see that they are
+/// not blank was the costliest part of normalizing.)
+fn folds_to_something(t: &str) -> bool {
+    t.chars().any(crate::schema::vocabulary::is_kept_letter) || !fold(t).is_empty()
+}
+
+/// Whether a code is its own fold: lower-case ASCII letters and digits with
+/// inner hyphens (`ministry-of-justice`), so it is compared without folding.
+fn is_folded_code(code: &str) -> bool {
+    let b = code.as_bytes();
+    !b.is_empty()
+        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b.first() != Some(&b'-')
+        && b.last() != Some(&b'-')
+}
+
 fn choice(text: &str, question: &Question, vocab: &Vocabulary, lang: Option<Lang>) -> Option<String> {
     let folded = fold(text);
-    if let Some(c) = question.choices.iter().find(|c| fold(c) == folded) {
+    if let Some(c) =
+        question.choices.iter().find(|c| if is_folded_code(c) { **c == folded } else { fold(c) == folded })
+    {
         return Some(c.clone());
     }
     vocab
@@ -313,14 +402,14 @@ pub fn split_list(text: &str, known: impl Fn(&str) -> bool) -> Vec<&str> {
     let mut out = Vec::new();
     for part in text.split([';', '\n', '\r', '；', '؛']) {
         let part = part.trim();
-        if fold(part).is_empty() {
+        if !folds_to_something(part) {
             continue;
         }
         if known(part) {
             out.push(part);
             continue;
         }
-        out.extend(part.split([',', '，', '、', '،']).map(str::trim).filter(|p| !fold(p).is_empty()));
+        out.extend(part.split([',', '，', '、', '،']).map(str::trim).filter(|p| folds_to_something(p)));
     }
     out
 }
@@ -399,4 +488,46 @@ pub fn mark(value: &RawValue, vocab: &Vocabulary) -> Mark {
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod fast_paths {
+    use super::*;
+
+    #[test]
+    fn shortcuts_agree_with_folding() {
+        let texts = [
+            "",
+            " ",
+            "-",
+            "« »",
+            "\u{064B}\u{0640}",
+            "Oui",
+            "  да ",
+            "نعم",
+            "是",
+            "Ｙｅｓ",
+            "#N/A",
+            "¿?",
+            "é",
+            "\u{200B}",
+            "Yes, in part",
+            "…",
+            "Частично.",
+            "1",
+            "—",
+        ];
+        for t in texts {
+            assert_eq!(folds_to_something(t), !fold(t).is_empty(), "{t:?}");
+        }
+        for code in ["ministry-of-justice", "other", "ten-to-twenty-years", "a1"] {
+            assert!(is_folded_code(code));
+            assert_eq!(fold(code), code);
+        }
+        for code in ["Other", "-x", "x-", "a b", ""] {
+            assert!(!is_folded_code(code), "{code:?}");
+        }
+    }
+}

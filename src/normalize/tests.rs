@@ -868,3 +868,25 @@ fn space_separated_codes_are_a_multi_choice_answer_as_online_forms_send_them() {
     let got = answer(&raw("TIP.5.2", t(&format!("{first} nonsense"))), q, vocab(), None).typed;
     assert!(matches!(got, Typed::Invalid(_)), "{got:?}");
 }
+
+#[test]
+fn a_mistyped_token_gets_the_nearest_suggestion_in_the_return_language() {
+    let q = question("UNTOC.5.1", Kind::YesNoPartial);
+    let cases = [
+        ("Oiu", Some(Lang::Fr), Some("Oui")),
+        ("Nn", Some(Lang::Fr), Some("Non")),
+        ("Yse", Some(Lang::En), Some("Yes")),
+        ("Partialy", Some(Lang::En), Some("Partial")),
+        ("Parcialmnete", Some(Lang::Es), Some("Parcialmente")),
+        ("Peut-être", Some(Lang::Fr), None),
+        ("Absolutely not", Some(Lang::En), None),
+    ];
+    for (text, lang, want) in cases {
+        let got = answer(&raw("UNTOC.5.1", t(text)), q, vocab(), lang).typed;
+        let Typed::Invalid(msg) = got else { panic!("{text}: {got:?}") };
+        match want {
+            Some(s) => assert!(msg.ends_with(&format!("did you mean {s:?}?")), "{text}: {msg}"),
+            None => assert!(!msg.contains("did you mean"), "{text}: {msg}"),
+        }
+    }
+}

@@ -12,25 +12,28 @@ pub struct ComplianceCsv;
 /// followup.csv
 pub struct FollowupCsv;
 
+/// The columns of compliance.csv (the workbook's Compliance sheet has the same, less `cycle`).
+pub(crate) const HEADER: [&str; 11] = [
+    "cycle",
+    "iso3",
+    "state",
+    "region",
+    "instrument",
+    "questionnaire",
+    "status",
+    "flags",
+    "required_missing",
+    "submitted",
+    "files",
+];
+
 impl Output for ComplianceCsv {
     fn file_name(&self) -> &'static str {
         "compliance.csv"
     }
 
     fn write(&self, run: &RunOutput<'_>, w: &mut dyn Write) -> io::Result<()> {
-        let mut header = vec![
-            "cycle",
-            "iso3",
-            "state",
-            "region",
-            "instrument",
-            "questionnaire",
-            "status",
-            "flags",
-            "required_missing",
-            "submitted",
-            "files",
-        ];
+        let mut header = HEADER.to_vec();
         if run.labels.is_some() {
             header.extend(["state_label", "questionnaire_label"]);
         }

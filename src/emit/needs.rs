@@ -14,7 +14,8 @@ pub struct NeedsCsv;
 /// needs.jsonl
 pub struct NeedsJsonl;
 
-const HEADER: [&str; 14] = [
+/// The columns of needs.csv (the workbook's Needs sheet has the same, less `cycle`).
+pub(crate) const HEADER: [&str; 14] = [
     "cycle",
     "iso3",
     "state",
@@ -31,6 +32,10 @@ const HEADER: [&str; 14] = [
     "source_ref",
 ];
 
+/// The label columns `--labels` adds.
+pub(crate) const LABEL_HEADER: [&str; 4] =
+    ["state_label", "priority_area_label", "assistance_type_label", "question_label"];
+
 impl Output for NeedsCsv {
     fn file_name(&self) -> &'static str {
         "needs.csv"
@@ -39,7 +44,7 @@ impl Output for NeedsCsv {
     fn write(&self, run: &RunOutput<'_>, w: &mut dyn Write) -> io::Result<()> {
         let mut header: Vec<&str> = HEADER.to_vec();
         if run.labels.is_some() {
-            header.extend(["state_label", "priority_area_label", "assistance_type_label", "question_label"]);
+            header.extend(LABEL_HEADER);
         }
         let mut csv = CsvWriter::new(w, &header)?;
         let vocab = &run.schemas.vocabulary;

@@ -264,25 +264,7 @@ fn build(run: &RunOutput<'_>) -> Result<Vec<u8>, XlsxError> {
                 ]
             })
             .collect();
-        table(
-            ws,
-            0,
-            &[
-                "iso3",
-                "state",
-                "region",
-                "instrument",
-                "questionnaire",
-                "status",
-                "flags",
-                "required_missing",
-                "submitted",
-                "files",
-            ],
-            &rows,
-            &f,
-            none,
-        )?;
+        table(ws, 0, &super::compliance::HEADER[1..], &rows, &f, none)?;
         ws.set_freeze_panes(1, 0)?;
         ws.autofit();
     }
@@ -374,23 +356,9 @@ fn build(run: &RunOutput<'_>) -> Result<Vec<u8>, XlsxError> {
                 rows.push(row);
             }
         }
-        let mut headers = vec![
-            "iso3",
-            "state",
-            "region",
-            "bound",
-            "instrument",
-            "questionnaire",
-            "question",
-            "article",
-            "priority_area",
-            "assistance_type",
-            "comment",
-            "source_file",
-            "source_ref",
-        ];
+        let mut headers: Vec<&str> = super::needs::HEADER[1..].to_vec();
         if lang.is_some() {
-            headers.extend(["state_label", "priority_area_label", "assistance_type_label", "question_label"]);
+            headers.extend(super::needs::LABEL_HEADER);
         }
         table(ws, 0, &headers, &rows, &f, none)?;
         ws.set_freeze_panes(1, 0)?;

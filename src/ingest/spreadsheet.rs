@@ -32,6 +32,24 @@ static ID_CELL: LazyLock<Regex> = LazyLock::new(|| literal_regex(r"^[A-Za-z]+(\.
 /// One sparse cell: zero-based row, column, value.
 type Cell = (u32, u32, RawValue);
 
+/// Reads every worksheet of an xlsx or xlsb workbook through calamine's
+/// sparse cell reader (the two readers share a shape but no trait).
+macro_rules! read_cells {
+    ($wb:ident, $limits:ident, $text:ident, $reader:ident) => {
+        for name in worksheet_names($wb.sheets_metadata()) {
+            let mut cells = SheetCells::new(&name, $limits, &mut $text);
+            let mut rdr =
+                $wb.worksheet_cells_reader(&name).map_err(|e| sheet_error(&name, &e.to_string()))?;
+            while let Some(cell) = rdr.next_cell().map_err(|e| sheet_error(&name, &e.to_string()))? {
+                let (row, col) = cell.get_position();
+                cells.push(row, col, from_ref(cell.get_value()))?;
+            }
+            drop(rdr);
+            $reader.sheet(&name, cells.finish());
+        }
+    };
+}
+
 /// Reads a workbook into a raw return.
 pub fn read(
     bytes: &[u8],
@@ -47,32 +65,12 @@ pub fn read(
         Format::Xlsx | Format::Xlsm => {
             check_compound(bytes, format)?;
             let mut wb = Xlsx::new(cursor).map_err(|e| open_error(format, &e.to_string()))?;
-            for name in worksheet_names(wb.sheets_metadata()) {
-                let mut cells = SheetCells::new(&name, limits, &mut text);
-                let mut rdr =
-                    wb.worksheet_cells_reader(&name).map_err(|e| sheet_error(&name, &e.to_string()))?;
-                while let Some(cell) = rdr.next_cell().map_err(|e| sheet_error(&name, &e.to_string()))? {
-                    let (row, col) = cell.get_position();
-                    cells.push(row, col, from_ref(cell.get_value()))?;
-                }
-                drop(rdr);
-                reader.sheet(&name, cells.finish());
-            }
+            read_cells!(wb, limits, text, reader);
         }
         Format::Xlsb => {
             check_compound(bytes, format)?;
             let mut wb = Xlsb::new(cursor).map_err(|e| open_error(format, &e.to_string()))?;
-            for name in worksheet_names(wb.sheets_metadata()) {
-                let mut cells = SheetCells::new(&name, limits, &mut text);
-                let mut rdr =
-                    wb.worksheet_cells_reader(&name).map_err(|e| sheet_error(&name, &e.to_string()))?;
-                while let Some(cell) = rdr.next_cell().map_err(|e| sheet_error(&name, &e.to_string()))? {
-                    let (row, col) = cell.get_position();
-                    cells.push(row, col, from_ref(cell.get_value()))?;
-                }
-                drop(rdr);
-                reader.sheet(&name, cells.finish());
-            }
+            read_cells!(wb, limits, text, reader);
         }
         Format::Xls => {
             grid::check_xls(bytes, limits)?;

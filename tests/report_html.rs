@@ -9,7 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use calamine::{Data, Reader, Xlsx, open_workbook};
+use calamine::{Reader, Xlsx, open_workbook};
 use common::*;
 
 fn demo_out() -> (tempfile::TempDir, PathBuf) {
@@ -136,38 +136,6 @@ fn the_page_renders_in_a_real_browser() {
     if let Some(dest) = std::env::var_os("ART32_SCREENSHOT") {
         std::fs::copy(&shot, dest).unwrap();
     }
-}
-
-fn sheet_rows(wb: &mut Xlsx<std::io::BufReader<std::fs::File>>, name: &str) -> Vec<Vec<String>> {
-    let range = wb.worksheet_range(name).unwrap();
-    range
-        .rows()
-        .map(|r| {
-            r.iter()
-                .map(|c| match c {
-                    Data::Empty => String::new(),
-                    Data::DateTime(d) => {
-                        let (y, m, day, ..) = d.to_ymd_hms_milli();
-                        format!("{y:04}-{m:02}-{day:02}")
-                    }
-                    other => other.to_string(),
-                })
-                .collect()
-        })
-        .collect()
-}
-
-fn csv_rows(path: &Path, skip_cols: &[&str]) -> Vec<Vec<String>> {
-    let mut rdr = csv::Reader::from_path(path).unwrap();
-    let headers = rdr.headers().unwrap().clone();
-    let keep: Vec<usize> = (0..headers.len()).filter(|i| !skip_cols.contains(&&headers[*i])).collect();
-    let mut rows = vec![keep.iter().map(|&i| headers[i].to_owned()).collect::<Vec<_>>()];
-    for r in rdr.records() {
-        let r = r.unwrap();
-        // CSV neutralizes formula-like text with a leading quote; the workbook holds the text itself.
-        rows.push(keep.iter().map(|&i| r[i].strip_prefix('\'').unwrap_or(&r[i]).to_owned()).collect());
-    }
-    rows
 }
 
 #[test]

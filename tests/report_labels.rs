@@ -7,9 +7,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use calamine::{Data, Reader, Xlsx, open_workbook};
+use calamine::{Reader, Xlsx, open_workbook};
 use common::*;
 
 /// Runs the demo cycle with extra arguments; returns the output folder.
@@ -32,39 +32,6 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
         .replace('\'', "&#x27;")
         .replace('/', "&#x2f;")
-}
-
-fn sheet_rows(wb: &mut Xlsx<std::io::BufReader<std::fs::File>>, name: &str) -> Vec<Vec<String>> {
-    let range = wb.worksheet_range(name).unwrap();
-    range
-        .rows()
-        .map(|r| {
-            r.iter()
-                .map(|c| match c {
-                    Data::Empty => String::new(),
-                    Data::DateTime(d) => {
-                        let (y, m, day, ..) = d.to_ymd_hms_milli();
-                        format!("{y:04}-{m:02}-{day:02}")
-                    }
-                    other => other.to_string(),
-                })
-                .collect()
-        })
-        .collect()
-}
-
-/// The CSV's rows, header first, without the `skip_cols` columns and without
-/// the leading `'` that neutralizes formula-like text.
-fn csv_rows(path: &Path, skip_cols: &[&str]) -> Vec<Vec<String>> {
-    let mut rdr = csv::Reader::from_path(path).unwrap();
-    let headers = rdr.headers().unwrap().clone();
-    let keep: Vec<usize> = (0..headers.len()).filter(|i| !skip_cols.contains(&&headers[*i])).collect();
-    let mut rows = vec![keep.iter().map(|&i| headers[i].to_owned()).collect::<Vec<_>>()];
-    for r in rdr.records() {
-        let r = r.unwrap();
-        rows.push(keep.iter().map(|&i| r[i].strip_prefix('\'').unwrap_or(&r[i]).to_owned()).collect());
-    }
-    rows
 }
 
 #[test]

@@ -259,3 +259,41 @@ pub fn full_answers(questionnaire: &str, needs: &[(&str, &'static str)]) -> Vec<
     }
     rows
 }
+
+/// The rows of a workbook sheet as text (dates as `YYYY-MM-DD`), header first.
+pub fn sheet_rows(
+    wb: &mut calamine::Xlsx<std::io::BufReader<std::fs::File>>,
+    name: &str,
+) -> Vec<Vec<String>> {
+    use calamine::{Data, Reader};
+    let range = wb.worksheet_range(name).unwrap();
+    range
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|c| match c {
+                    Data::Empty => String::new(),
+                    Data::DateTime(d) => {
+                        let (y, m, day, ..) = d.to_ymd_hms_milli();
+                        format!("{y:04}-{m:02}-{day:02}")
+                    }
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// A CSV's rows, header first, without the `skip_cols` columns and without the
+/// leading `'` that neutralizes formula-like text (a workbook holds the text itself).
+pub fn csv_rows(path: &Path, skip_cols: &[&str]) -> Vec<Vec<String>> {
+    let mut rdr = csv::Reader::from_path(path).unwrap();
+    let headers = rdr.headers().unwrap().clone();
+    let keep: Vec<usize> = (0..headers.len()).filter(|i| !skip_cols.contains(&&headers[*i])).collect();
+    let mut rows = vec![keep.iter().map(|&i| headers[i].to_owned()).collect::<Vec<_>>()];
+    for r in rdr.records() {
+        let r = r.unwrap();
+        rows.push(keep.iter().map(|&i| r[i].strip_prefix('\'').unwrap_or(&r[i]).to_owned()).collect());
+    }
+    rows
+}

@@ -23,11 +23,12 @@ use crate::model::{
 };
 use crate::normalize::fold::fold;
 use crate::provenance::SourceRef;
-use crate::schema::{Vocabulary, literal_regex};
+use crate::schema::{Vocabulary, matches};
 
 /// A question id as typed in an id cell (case is forgiven here; validate
 /// matches it to the questionnaire).
-static ID_CELL: LazyLock<Regex> = LazyLock::new(|| literal_regex(r"^[A-Za-z]+(\.[0-9A-Za-z]+)+$"));
+pub(crate) static ID_CELL: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"^[A-Za-z]+(\.[0-9A-Za-z]+)+$").ok());
 
 /// One sparse cell: zero-based row, column, value.
 type Cell = (u32, u32, RawValue);
@@ -308,7 +309,7 @@ impl<'v> ReturnBuilder<'v> {
         // An answer row under a header.
         let Some(h) = header.as_ref() else { return };
         let Some(&id_col) = h.columns.get(&ColumnKey::Id) else { return };
-        let Some(id) = text_at(id_col).map(str::trim).filter(|t| ID_CELL.is_match(t)) else { return };
+        let Some(id) = text_at(id_col).map(str::trim).filter(|t| matches(&ID_CELL, t)) else { return };
         let field = |key: ColumnKey| {
             h.columns.get(&key).map(|&col| RawField {
                 value: at(col).cloned().unwrap_or(RawValue::Empty),

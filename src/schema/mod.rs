@@ -20,15 +20,18 @@ pub use questionnaire::{Kind, Question, Questionnaire, Section};
 pub use vocabulary::Vocabulary;
 
 /// Question id syntax (SPEC 3.4).
-pub static QUESTION_ID: LazyLock<Regex> = LazyLock::new(|| literal_regex(r"^[A-Z]+(\.[0-9A-Za-z]+)+$"));
+pub static QUESTION_ID: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"^[A-Z]+(\.[0-9A-Za-z]+)+$").ok());
 
 /// Questionnaire id syntax.
-static QUESTIONNAIRE_ID: LazyLock<Regex> = LazyLock::new(|| literal_regex(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$"));
+static QUESTIONNAIRE_ID: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$").ok());
 
-/// Compiles a pattern written in this source code (a unit test compiles each one).
-pub(crate) fn literal_regex(pattern: &str) -> Regex {
-    #[allow(clippy::expect_used)]
-    Regex::new(pattern).expect("patterns written in the source compile")
+/// Whether `text` matches a pattern written in this source code. A pattern
+/// that failed to compile matches nothing rather than panicking; a unit test
+/// checks that every one compiles.
+pub(crate) fn matches(pattern: &LazyLock<Option<Regex>>, text: &str) -> bool {
+    pattern.as_ref().is_some_and(|r| r.is_match(text))
 }
 
 /// The assistance types of SPEC 3.6.
@@ -332,7 +335,7 @@ fn load_questionnaire(
     let at = |s: &toml::Spanned<String>| s.span().start;
 
     let id = raw.id.get_ref().clone();
-    if !QUESTIONNAIRE_ID.is_match(&id) {
+    if !matches(&QUESTIONNAIRE_ID, &id) {
         err(at(&raw.id), format!("questionnaire id {id:?} is not of the form UNTOC-2026"));
     }
     if let Some(first) = seen_questionnaires.get(&id) {
@@ -372,7 +375,7 @@ fn load_questionnaire(
     for q in &raw.questions {
         let qid = q.id.get_ref().clone();
         let line = line_of(&src, at(&q.id));
-        if !QUESTION_ID.is_match(&qid) {
+        if !matches(&QUESTION_ID, &qid) {
             err(at(&q.id), format!("question id {qid:?} does not match [A-Z]+(.[0-9A-Za-z]+)+"));
         }
         if let Some((file, first)) = seen_questions.get(&qid) {
@@ -482,4 +485,19 @@ fn load_questionnaire(
     (errors.len() == before).then(|| {
         Questionnaire::new(id, instrument, raw.version, accepts, raw.title.clone(), sections, questions)
     })
+}
+
+#[cfg(test)]
+mod pattern_tests {
+    use super::*;
+
+    #[test]
+    fn every_source_pattern_compiles() {
+        assert!(QUESTION_ID.is_some());
+        assert!(QUESTIONNAIRE_ID.is_some());
+        assert!(crate::ingest::spreadsheet::ID_CELL.is_some());
+        assert!(matches(&QUESTION_ID, "UNTOC.18.13.TA"));
+        assert!(!matches(&QUESTION_ID, "untoc.5.1"));
+        assert!(matches(&QUESTIONNAIRE_ID, "UNTOC-2026"));
+    }
 }

@@ -25,14 +25,14 @@
 //! crash mid-write leaves at worst an entry that fails its checksum. The
 //! cache never stops a run: a folder that cannot be written only costs time.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::discover::{self, Candidate, EntryKind, Examined, Limits, Verdict};
+use crate::discover::{self, Candidate, Examined, Limits, Verdict, hex};
 use crate::ingest::ingest;
 use crate::model::{Format, RawReturn, Reason, Rejection};
 use crate::schema::Vocabulary;
@@ -217,28 +217,33 @@ impl Cache {
     /// Files discover settles without reading (symbolic links, lock files,
     /// oversized files) go straight to it.
     pub fn examine(&self, c: &Candidate, limits: &Limits) -> (Option<Examined>, Verdict) {
-        let Some((bytes, sha256)) = read_hashed(c, limits) else { return discover::examine(c, limits) };
-        let ext = extension(&c.rel);
-        let key = self.key_of("examine", &ext, &sha256);
-        if let Some((format, told)) = self.read::<(Format, Told)>(Kind::Examine, &key) {
-            let verdict = match told {
-                Told::Process => Verdict::Process,
-                Told::Ignore(reason, message) => Verdict::Ignore(reason, message),
-                Told::Reject(r) => Verdict::Reject(r),
-            };
-            let size = bytes.len() as u64;
-            return (Some(Examined { bytes, size, sha256, format }), verdict);
-        }
-        let (examined, verdict) = discover::examine(c, limits);
-        if let Some(e) = examined.as_ref().filter(|e| e.sha256 == sha256) {
-            let told = match &verdict {
-                Verdict::Process => Told::Process,
-                Verdict::Ignore(reason, message) => Told::Ignore(*reason, message.clone()),
-                Verdict::Reject(r) => Told::Reject(r.clone()),
-            };
-            self.store(Kind::Examine, &key, &(e.format, told));
-        }
-        (examined, verdict)
+        let (bytes, sha256) = match discover::read(c, limits) {
+            Ok(read) => read,
+            Err(settled) => return *settled,
+        };
+        let key = self.key_of("examine", &discover::extension(&c.rel), &sha256);
+        let (format, verdict) = match self.read::<(Format, Told)>(Kind::Examine, &key) {
+            Some((format, told)) => {
+                let verdict = match told {
+                    Told::Process => Verdict::Process,
+                    Told::Ignore(reason, message) => Verdict::Ignore(reason, message),
+                    Told::Reject(r) => Verdict::Reject(r),
+                };
+                (format, verdict)
+            }
+            None => {
+                let (format, verdict) = discover::judge(&c.rel, &bytes, limits);
+                let told = match &verdict {
+                    Verdict::Process => Told::Process,
+                    Verdict::Ignore(reason, message) => Told::Ignore(*reason, message.clone()),
+                    Verdict::Reject(r) => Told::Reject(r.clone()),
+                };
+                self.store(Kind::Examine, &key, &(format, told));
+                (format, verdict)
+            }
+        };
+        let size = bytes.len() as u64;
+        (Some(Examined { bytes, size, sha256, format }), verdict)
     }
 
     /// Hits, misses and untrusted entries so far.
@@ -283,36 +288,6 @@ pub fn examine(cache: Option<&Cache>, c: &Candidate, limits: &Limits) -> (Option
     }
 }
 
-/// A regular inbox file that discover would read, read (within the size
-/// limit) and hashed; `None` for anything discover settles otherwise.
-fn read_hashed(c: &Candidate, limits: &Limits) -> Option<(Vec<u8>, String)> {
-    if c.kind != EntryKind::File || discover::ignored_by_name(&c.rel).is_some() {
-        return None;
-    }
-    let file = std::fs::File::open(&c.path).ok()?;
-    let size = file.metadata().ok()?.len();
-    if size > limits.max_file_bytes {
-        return None;
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    file.take(limits.max_file_bytes + 1).read_to_end(&mut bytes).ok()?;
-    if bytes.len() as u64 > limits.max_file_bytes {
-        return None;
-    }
-    let sha256 = hex(&Sha256::digest(&bytes));
-    Some((bytes, sha256))
-}
-
-/// The lower-cased extension of the file name (empty for `.hidden` or none):
-/// with the bytes and the limits, all that discover's verdict depends on.
-fn extension(rel: &str) -> String {
-    let name = rel.rsplit('/').next().unwrap_or(rel);
-    match name.rsplit_once('.') {
-        Some((stem, ext)) if !stem.is_empty() => ext.to_ascii_lowercase(),
-        _ => String::new(),
-    }
-}
-
 /// Ingest through `cache` when there is one (and the file was hashed).
 pub fn ingest_cached(
     cache: Option<&Cache>,
@@ -353,16 +328,6 @@ fn fingerprint(vocabulary_toml: &[u8], limits: &Limits, build: &str) -> String {
     h.update(format!("{MAGIC} {FORMAT_VERSION}\n{build}\n{limits:?}\n").as_bytes());
     h.update(vocabulary_toml);
     hex(&h.finalize())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 15)]));
-    }
-    s
 }
 
 /// A fast 64-bit checksum of an entry's payload. It guards against torn
@@ -415,6 +380,7 @@ fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8], key: &str) -> Option<T> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::discover::EntryKind;
     use crate::model::{CoverKey, Problem, RawAnswer, RawField, RawValue, Reason};
     use crate::provenance::SourceRef;
 

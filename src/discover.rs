@@ -166,7 +166,7 @@ pub enum Verdict {
 
 const RETURN_EXTENSIONS: [&str; 6] = ["xlsx", "xlsm", "xlsb", "xls", "ods", "xml"];
 
-fn extension(rel: &str) -> String {
+pub(crate) fn extension(rel: &str) -> String {
     let name = rel.rsplit('/').next().unwrap_or(rel);
     match name.rsplit_once('.') {
         Some((stem, ext)) if !stem.is_empty() => ext.to_ascii_lowercase(),
@@ -189,49 +189,77 @@ pub fn ignored_by_name(rel: &str) -> Option<(Reason, String)> {
 
 /// Reads, hashes and identifies one file.
 pub fn examine(c: &Candidate, limits: &Limits) -> (Option<Examined>, Verdict) {
+    match read(c, limits) {
+        Err(settled) => *settled,
+        Ok((bytes, sha256)) => {
+            let (format, verdict) = judge(&c.rel, &bytes, limits);
+            let size = bytes.len() as u64;
+            (Some(Examined { bytes, size, sha256, format }), verdict)
+        }
+    }
+}
+
+/// What discover settles without looking at a file's content (links,
+/// unreadable and oversized files, lock and system files), or the file's
+/// bytes (within the size limit) and their SHA-256.
+pub type ReadOutcome = Result<(Vec<u8>, String), Box<(Option<Examined>, Verdict)>>;
+
+fn settled(outcome: (Option<Examined>, Verdict)) -> ReadOutcome {
+    Err(Box::new(outcome))
+}
+
+/// Reads and hashes one inbox entry, or settles it without its content.
+pub fn read(c: &Candidate, limits: &Limits) -> ReadOutcome {
     match &c.kind {
         EntryKind::Symlink => {
-            return (None, Verdict::Ignore(Reason::Symlink, "a symbolic link, not followed".into()));
+            return settled((None, Verdict::Ignore(Reason::Symlink, "a symbolic link, not followed".into())));
         }
         EntryKind::Unreadable(e) => {
-            return (None, Verdict::Reject(Rejection::new(Reason::Unreadable, format!("cannot read: {e}"))));
+            return settled((
+                None,
+                Verdict::Reject(Rejection::new(Reason::Unreadable, format!("cannot read: {e}"))),
+            ));
         }
         EntryKind::TooDeep => {
-            return (
+            return settled((
                 None,
                 Verdict::Reject(Rejection::new(
                     Reason::Unreadable,
                     format!("folder nested deeper than {} levels, not walked", limits.max_depth),
                 )),
-            );
+            ));
         }
         EntryKind::File => {}
     }
     if let Some((reason, msg)) = ignored_by_name(&c.rel) {
         let size = std::fs::symlink_metadata(&c.path).map_or(0, |m| m.len());
         let ex = Examined { bytes: Vec::new(), size, sha256: String::new(), format: Format::Unknown };
-        return (Some(ex), Verdict::Ignore(reason, msg));
+        return settled((Some(ex), Verdict::Ignore(reason, msg)));
     }
     let file = match std::fs::File::open(&c.path) {
         Ok(f) => f,
         Err(e) => {
-            return (None, Verdict::Reject(Rejection::new(Reason::Unreadable, format!("cannot open: {e}"))));
+            return settled((
+                None,
+                Verdict::Reject(Rejection::new(Reason::Unreadable, format!("cannot open: {e}"))),
+            ));
         }
     };
     let size = file.metadata().map_or(0, |m| m.len());
-    let ext = extension(&c.rel);
-    let is_return_ext = RETURN_EXTENSIONS.contains(&ext.as_str());
     if size > limits.max_file_bytes {
         let ex = Examined { bytes: Vec::new(), size, sha256: String::new(), format: Format::Unknown };
         let verdict = Verdict::Reject(Rejection::new(
             Reason::TooLarge,
             format!("{size} bytes, over the limit of {} bytes", limits.max_file_bytes),
         ));
-        return (Some(ex), verdict);
+        return settled((Some(ex), verdict));
     }
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     if let Err(e) = file.take(limits.max_file_bytes + 1).read_to_end(&mut bytes) {
-        return (None, Verdict::Reject(Rejection::new(Reason::Unreadable, format!("cannot read: {e}"))));
+        return settled((
+            None,
+            Verdict::Reject(Rejection::new(Reason::Unreadable, format!("cannot read: {e}"))),
+        ));
     }
     if bytes.len() as u64 > limits.max_file_bytes {
         let ex = Examined {
@@ -244,11 +272,18 @@ pub fn examine(c: &Candidate, limits: &Limits) -> (Option<Examined>, Verdict) {
             Reason::TooLarge,
             format!("over the limit of {} bytes", limits.max_file_bytes),
         ));
-        return (Some(ex), verdict);
+        return settled((Some(ex), verdict));
     }
     let sha256 = hex(&Sha256::digest(&bytes));
-    let size = bytes.len() as u64;
-    let sniffed = sniff(&bytes, &ext, limits);
+    Ok((bytes, sha256))
+}
+
+/// The format of a file told from its bytes, and whether it is processed,
+/// ignored or rejected: all that depends on its name is its extension.
+pub fn judge(rel: &str, bytes: &[u8], limits: &Limits) -> (Format, Verdict) {
+    let ext = extension(rel);
+    let is_return_ext = RETURN_EXTENSIONS.contains(&ext.as_str());
+    let sniffed = sniff(bytes, &ext, limits);
     let (format, verdict) = match sniffed {
         Sniffed::Format(f) => (f, Verdict::Process),
         Sniffed::Encrypted => (
@@ -287,10 +322,10 @@ pub fn examine(c: &Candidate, limits: &Limits) -> (Option<Examined>, Verdict) {
             ),
         ),
     };
-    (Some(Examined { bytes, size, sha256, format }), verdict)
+    (format, verdict)
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {

@@ -222,6 +222,7 @@ impl Cache {
             Err(settled) => return *settled,
         };
         let key = self.key_of("examine", &discover::extension(&c.rel), &sha256);
+        let mut unpacked = None;
         let (format, verdict) = match self.read::<(Format, Told)>(Kind::Examine, &key) {
             Some((format, told)) => {
                 let verdict = match told {
@@ -232,7 +233,8 @@ impl Cache {
                 (format, verdict)
             }
             None => {
-                let (format, verdict) = discover::judge(&c.rel, &bytes, limits);
+                let (format, verdict, copy) = discover::judge_unpacking(&c.rel, &bytes, limits);
+                unpacked = copy;
                 let told = match &verdict {
                     Verdict::Process => Told::Process,
                     Verdict::Ignore(reason, message) => Told::Ignore(*reason, message.clone()),
@@ -243,7 +245,7 @@ impl Cache {
             }
         };
         let size = bytes.len() as u64;
-        (Some(Examined { bytes, size, sha256, format }), verdict)
+        (Some(Examined { bytes, size, sha256, format, unpacked }), verdict)
     }
 
     /// Hits, misses and untrusted entries so far.
@@ -252,30 +254,6 @@ impl Cache {
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
             invalid: self.invalid.load(Ordering::Relaxed),
-        }
-    }
-}
-
-/// Hands the memory freed by the per-file work back to the system now and
-/// then. Each file's parse allocates and frees many small blocks between the
-/// few that its record keeps; glibc keeps the pages those records pin, so the
-/// resident size of a run grew with its number of files, not with its
-/// records. `malloc_trim` releases the free pages (every 256 files, on each
-/// worker; a few milliseconds a time).
-pub fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        use std::cell::Cell;
-        thread_local!(static FILES: Cell<u32> = const { Cell::new(0) });
-        let n = FILES.with(|f| {
-            f.set(f.get().wrapping_add(1));
-            f.get()
-        });
-        if n.is_multiple_of(256) {
-            // SAFETY: malloc_trim only returns free heap pages to the system.
-            unsafe {
-                libc::malloc_trim(0);
-            }
         }
     }
 }

@@ -151,6 +151,11 @@ pub struct Examined {
     pub sha256: String,
     /// Format told from the content.
     pub format: Format,
+    /// A zip container's entries stored uncompressed, made while its entries
+    /// were measured ([`container`]): ingest reads this instead of `bytes`,
+    /// so the entries are inflated once. `None` for other formats, large
+    /// containers, and when the verdict came from the cache.
+    pub unpacked: Option<Vec<u8>>,
 }
 
 /// Why a file is not processed as a return.
@@ -192,9 +197,9 @@ pub fn examine(c: &Candidate, limits: &Limits) -> (Option<Examined>, Verdict) {
     match read(c, limits) {
         Err(settled) => *settled,
         Ok((bytes, sha256)) => {
-            let (format, verdict) = judge(&c.rel, &bytes, limits);
+            let (format, verdict, unpacked) = judge_unpacking(&c.rel, &bytes, limits);
             let size = bytes.len() as u64;
-            (Some(Examined { bytes, size, sha256, format }), verdict)
+            (Some(Examined { bytes, size, sha256, format, unpacked }), verdict)
         }
     }
 }
@@ -233,7 +238,13 @@ pub fn read(c: &Candidate, limits: &Limits) -> ReadOutcome {
     }
     if let Some((reason, msg)) = ignored_by_name(&c.rel) {
         let size = std::fs::symlink_metadata(&c.path).map_or(0, |m| m.len());
-        let ex = Examined { bytes: Vec::new(), size, sha256: String::new(), format: Format::Unknown };
+        let ex = Examined {
+            bytes: Vec::new(),
+            size,
+            sha256: String::new(),
+            format: Format::Unknown,
+            unpacked: None,
+        };
         return settled((Some(ex), Verdict::Ignore(reason, msg)));
     }
     let file = match std::fs::File::open(&c.path) {
@@ -247,7 +258,13 @@ pub fn read(c: &Candidate, limits: &Limits) -> ReadOutcome {
     };
     let size = file.metadata().map_or(0, |m| m.len());
     if size > limits.max_file_bytes {
-        let ex = Examined { bytes: Vec::new(), size, sha256: String::new(), format: Format::Unknown };
+        let ex = Examined {
+            bytes: Vec::new(),
+            size,
+            sha256: String::new(),
+            format: Format::Unknown,
+            unpacked: None,
+        };
         let verdict = Verdict::Reject(Rejection::new(
             Reason::TooLarge,
             format!("{size} bytes, over the limit of {} bytes", limits.max_file_bytes),
@@ -267,6 +284,7 @@ pub fn read(c: &Candidate, limits: &Limits) -> ReadOutcome {
             size: bytes.len() as u64,
             sha256: String::new(),
             format: Format::Unknown,
+            unpacked: None,
         };
         let verdict = Verdict::Reject(Rejection::new(
             Reason::TooLarge,
@@ -281,11 +299,23 @@ pub fn read(c: &Candidate, limits: &Limits) -> ReadOutcome {
 /// The format of a file told from its bytes, and whether it is processed,
 /// ignored or rejected: all that depends on its name is its extension.
 pub fn judge(rel: &str, bytes: &[u8], limits: &Limits) -> (Format, Verdict) {
+    let (format, verdict, _) = judge_unpacking(rel, bytes, limits);
+    (format, verdict)
+}
+
+/// [`judge`], and a zip container's entries stored uncompressed when it made
+/// them ([`Examined::unpacked`]).
+pub fn judge_unpacking(rel: &str, bytes: &[u8], limits: &Limits) -> (Format, Verdict, Option<Vec<u8>>) {
     let ext = extension(rel);
     let is_return_ext = RETURN_EXTENSIONS.contains(&ext.as_str());
     let sniffed = sniff(bytes, &ext, limits);
+    let mut unpacked = None;
     let (format, verdict) = match sniffed {
         Sniffed::Format(f) => (f, Verdict::Process),
+        Sniffed::Unpacked(f, copy) => {
+            unpacked = Some(copy);
+            (f, Verdict::Process)
+        }
         Sniffed::Encrypted => (
             Format::Unknown,
             Verdict::Reject(Rejection::new(
@@ -322,7 +352,7 @@ pub fn judge(rel: &str, bytes: &[u8], limits: &Limits) -> (Format, Verdict) {
             ),
         ),
     };
-    (format, verdict)
+    (format, verdict, unpacked)
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
@@ -338,6 +368,8 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 #[derive(Debug, PartialEq)]
 enum Sniffed {
     Format(Format),
+    /// A spreadsheet container, and its entries stored uncompressed.
+    Unpacked(Format, Vec<u8>),
     Encrypted,
     Empty,
     BrokenZip(String),
@@ -419,8 +451,10 @@ fn sniff_zip(bytes: &[u8], ext: &str, limits: &Limits) -> Result<Sniffed, Reject
     } else {
         return Ok(Sniffed::Other);
     };
-    container::check_spreadsheet(&mut archive, limits)?;
-    Ok(Sniffed::Format(format))
+    Ok(match container::check_spreadsheet(&mut archive, limits)? {
+        Some(copy) => Sniffed::Unpacked(format, copy),
+        None => Sniffed::Format(format),
+    })
 }
 
 #[cfg(test)]

@@ -139,12 +139,11 @@ pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunReport, Run
         cache: cache.as_ref(),
     };
     progress.start(candidates.len() as u64);
-    let records = per_file(&candidates, &ctx, config.threads, progress)?;
+    let (records, resolution) = per_file(&candidates, &ctx, config.threads, progress)?;
     if let Some(s) = cache.as_ref().map(crate::cache::Cache::stats) {
         tracing::info!(hits = s.hits, misses = s.misses, invalid = s.invalid, "ingest cache");
     }
     progress.finish();
-    let resolution = resolve(&records);
     let needs = derive(&records, &resolution, &schemas, &register);
     let (compliance, followup) = check(&cycle, &schemas, &register, &focal_points, &records, &resolution);
     let redacted = config.redact.then(|| {
@@ -188,23 +187,152 @@ fn per_file(
     ctx: &FileContext<'_>,
     threads: Option<usize>,
     progress: &dyn Progress,
-) -> Result<Vec<FileRecord>, RunError> {
+) -> Result<(Vec<FileRecord>, Resolution), RunError> {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = threads {
         builder = builder.num_threads(n);
     }
     let pool = builder.build().map_err(|_| RunError::Threads(threads.unwrap_or(0)))?;
-    Ok(pool.install(|| {
-        candidates
-            .par_iter()
-            .map(|c| {
-                let record = process_file(c, ctx);
-                progress.advance();
-                crate::cache::release_freed_memory();
-                record
-            })
-            .collect()
-    }))
+    let reducer = std::sync::Mutex::new(Reducer::new(candidates.len()));
+    pool.install(|| {
+        candidates.par_iter().enumerate().for_each(|(i, c)| {
+            let record = process_file(c, ctx);
+            // A poisoned lock only means another worker panicked outside
+            // process_file; the records themselves are whole.
+            reducer.lock().unwrap_or_else(std::sync::PoisonError::into_inner).add(i, record);
+            progress.advance();
+            release_freed_memory();
+        })
+    });
+    let reducer = reducer.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    Ok(reducer.finish(candidates, ctx))
+}
+
+/// Gathers the records as the workers finish them, keeping memory flat: of
+/// the returns of one (State, questionnaire), only the likely winner keeps
+/// its answers, which are most of a record's size; the others keep what
+/// resolve, check and the manifest need. The likely winner is the greatest
+/// by (submitted, answered, sha256), the first by path among byte-identical
+/// files: what resolve retains unless an online edit or a re-sent
+/// submission decides otherwise ([`crate::resolve`]). When resolve retains a
+/// return whose answers were dropped, [`Reducer::finish`] reads that file
+/// again. The greatest of a set does not depend on the order its members
+/// arrive in, so neither does the result.
+struct Reducer {
+    records: Vec<Option<FileRecord>>,
+    /// Per (iso3, questionnaire): the index of the return holding answers.
+    leader: std::collections::HashMap<(String, String), usize>,
+    /// Indices of returns whose answers were dropped.
+    dropped: Vec<bool>,
+}
+
+type Standing<'a> = (Option<Date>, usize, &'a str, std::cmp::Reverse<&'a str>);
+
+fn standing(record: &FileRecord) -> Option<Standing<'_>> {
+    let ret = record.as_return()?;
+    Some((ret.submitted, ret.answered, record.sha256.as_str(), std::cmp::Reverse(record.path.as_str())))
+}
+
+impl Reducer {
+    fn new(n: usize) -> Self {
+        Reducer { records: vec![None; n], leader: std::collections::HashMap::new(), dropped: vec![false; n] }
+    }
+
+    fn add(&mut self, i: usize, mut record: FileRecord) {
+        if let Some(ret) = record.as_return() {
+            let key = (ret.iso3.clone(), ret.questionnaire.clone());
+            match self.leader.get(&key).copied() {
+                None => {
+                    self.leader.insert(key, i);
+                }
+                Some(lead) => {
+                    let ahead = match self.records.get(lead).and_then(Option::as_ref) {
+                        Some(current) => standing(&record) > standing(current),
+                        None => true,
+                    };
+                    if ahead {
+                        if let Some(Some(current)) = self.records.get_mut(lead) {
+                            drop_answers(current);
+                            self.dropped[lead] = true;
+                        }
+                        self.leader.insert(key, i);
+                    } else {
+                        drop_answers(&mut record);
+                        self.dropped[i] = true;
+                    }
+                }
+            }
+        }
+        if let Some(slot) = self.records.get_mut(i) {
+            *slot = Some(record);
+        }
+    }
+
+    /// The records in candidate order, every retained return with its
+    /// answers (read again when they were dropped), and their resolution.
+    fn finish(self, candidates: &[Candidate], ctx: &FileContext<'_>) -> (Vec<FileRecord>, Resolution) {
+        let Reducer { records, mut dropped, .. } = self;
+        let mut records: Vec<FileRecord> = records
+            .into_iter()
+            .zip(candidates)
+            .map(|(r, c)| r.unwrap_or_else(|| process_file(c, ctx)))
+            .collect();
+        // Each pass either restores a retained return's answers or, if its
+        // file changed meanwhile, rejects it: it ends.
+        loop {
+            let resolution = resolve(&records);
+            let missing: Vec<usize> = resolution.retained.values().copied().filter(|&i| dropped[i]).collect();
+            if missing.is_empty() {
+                return (records, resolution);
+            }
+            tracing::debug!(files = missing.len(), "reading retained returns again for their answers");
+            for i in missing {
+                dropped[i] = false;
+                let again = process_file(&candidates[i], ctx);
+                records[i] = if again.sha256 == records[i].sha256 {
+                    again
+                } else {
+                    FileRecord {
+                        outcome: Outcome::Rejected(Rejection::new(
+                            Reason::Unreadable,
+                            "the file changed while art32 was reading it: run art32 again",
+                        )),
+                        ..again
+                    }
+                };
+            }
+        }
+    }
+}
+
+fn drop_answers(record: &mut FileRecord) {
+    if let Outcome::Return(ret) = &mut record.outcome {
+        ret.answers = Vec::new();
+    }
+}
+
+/// Hands the memory freed by the per-file work back to the system now and
+/// then. Each file's parse allocates and frees many small blocks between the
+/// few that its record keeps; glibc keeps the pages those records pin, so the
+/// resident size of a run grew with its number of files, not with its
+/// records. `malloc_trim` releases the free pages (every 256 files, on each
+/// worker; a few milliseconds a time).
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        use std::cell::Cell;
+        thread_local!(static FILES: Cell<u32> = const { Cell::new(0) });
+        let n = FILES.with(|f| {
+            f.set(f.get().wrapping_add(1));
+            f.get()
+        });
+        if n.is_multiple_of(256) {
+            // SAFETY: malloc_trim only returns free heap pages to the system.
+            unsafe {
+                libc::malloc_trim(0);
+            }
+        }
+    }
 }
 
 /// Runs the per-file stages on one inbox entry; a panic becomes an
@@ -287,7 +415,9 @@ fn process_file_inner(c: &Candidate, ctx: &FileContext<'_>) -> FileRecord {
     #[cfg(feature = "fault-injection")]
     inject_fault(&c.rel);
     let (bytes, size, sha256, format) = match examined {
-        Some(e) => (e.bytes, e.size, e.sha256, e.format),
+        // The stored copy of a zip container, when discover made one, is
+        // read instead of the file: its entries are then inflated once.
+        Some(e) => (e.unpacked.unwrap_or(e.bytes), e.size, e.sha256, e.format),
         None => (Vec::new(), 0, String::new(), Format::Unknown),
     };
     let mut record = FileRecord {

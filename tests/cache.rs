@@ -83,11 +83,15 @@ fn warm_and_cold_runs_of_the_demo_cycle_give_byte_identical_outputs() {
     let c = cache.to_str().unwrap();
     assert_eq!(run_cycle(&demo(), &tmp.path().join("none"), &["--no-cache"]), None);
     // The inbox holds a byte-identical duplicate: whichever of the two is
-    // read second may already find the first one's entry.
+    // read second may already find the first one's entry. And an online
+    // edit dated before the submission it deprecates is retained although
+    // its answers were set aside while the files streamed in: it is read
+    // again, from the entry its first reading wrote.
     let (hits, misses, invalid) = run_cycle(&demo(), &tmp.path().join("cold"), &["--cache", c]).unwrap();
-    assert!(hits <= 1 && invalid == 0 && misses > 30, "{hits} {misses} {invalid}");
+    assert!((1..=2).contains(&hits) && invalid == 0 && misses > 30, "{hits} {misses} {invalid}");
     let read = hits + misses;
-    assert_eq!(entries(&cache.join("ingest")).len(), read - 1);
+    let stored = entries(&cache.join("ingest")).len();
+    assert!(stored == misses || stored + 1 == misses, "{stored} entries, {misses} misses");
     let warm = run_cycle(&demo(), &tmp.path().join("warm"), &["--cache", c]).unwrap();
     assert_eq!(warm, (read, 0, 0));
     let none = outputs(&tmp.path().join("none"));

@@ -18,6 +18,13 @@
 //!
 //! Only containers that are spreadsheets get steps 2 and 3: another zip
 //! document in the inbox is ignored, never inflated.
+//!
+//! Step 3 inflates every entry once; so that calamine does not inflate them a
+//! second time, a container whose entries declare at most
+//! [`UNPACK_MAX_BYTES`] in all is copied, on the way, into a zip of the same
+//! entries *stored* (uncompressed), which ingest hands to calamine instead of
+//! the file: reading a stored entry is a copy. Larger containers are only
+//! measured, and calamine inflates the file itself.
 
 use std::io::{self, Cursor, Read, Write};
 
@@ -28,6 +35,11 @@ use crate::model::{Reason, Rejection};
 /// parts of real workbooks (styles, empty sheets) can compress very well and
 /// cost nothing. The same grace applies to the container as a whole.
 pub const RATIO_GRACE_BYTES: u64 = 1024 * 1024;
+
+/// Containers whose entries declare at most this much in all are unpacked
+/// into a stored copy for ingest (see the module documentation); above it,
+/// the copy would cost more memory than the second inflate costs time.
+pub const UNPACK_MAX_BYTES: u64 = 32 * 1024 * 1024;
 
 const EOCD_SIG: &[u8; 4] = b"PK\x05\x06";
 const ZIP64_LOCATOR_SIG: &[u8; 4] = b"PK\x06\x07";
@@ -90,11 +102,13 @@ fn bomb(message: String) -> Rejection {
 
 /// Checks a spreadsheet container against the limits: declared sizes and
 /// ratios from the central directory, then the actual inflated size of every
-/// entry and the absence of a `<!DOCTYPE` in its XML parts.
+/// entry and the absence of a `<!DOCTYPE` in its XML parts. Gives the
+/// container's entries stored uncompressed, when they are small enough to
+/// keep ([`UNPACK_MAX_BYTES`]).
 pub fn check_spreadsheet(
     archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
     limits: &Limits,
-) -> Result<(), Rejection> {
+) -> Result<Option<Vec<u8>>, Rejection> {
     let n = archive.len();
     if n as u64 > limits.max_zip_entries {
         return Err(Rejection::new(
@@ -130,7 +144,10 @@ pub fn check_spreadsheet(
                 mib(limits.max_zip_total_bytes)
             )));
         }
-        entries.push((name, size, e.is_dir(), e.encrypted()));
+        // The name as the zip crate decodes it (what calamine looks entries up
+        // by), for the stored copy.
+        let decoded = e.name().ok().map(std::borrow::Cow::into_owned);
+        entries.push((name, decoded, size, e.is_dir(), e.encrypted()));
     }
     if total > RATIO_GRACE_BYTES && total / total_compressed.max(1) > limits.max_zip_ratio {
         return Err(bomb(format!(
@@ -139,8 +156,20 @@ pub fn check_spreadsheet(
             limits.max_zip_ratio
         )));
     }
-    for (i, (name, size, is_dir, encrypted)) in entries.into_iter().enumerate() {
+    let mut copy = (total <= UNPACK_MAX_BYTES).then(|| {
+        let capacity = usize::try_from(total).unwrap_or(0).saturating_add(128 * entries.len());
+        zip::ZipWriter::new(Cursor::new(Vec::with_capacity(capacity)))
+    });
+    let stored = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Stored)
+        .last_modified_time(zip::DateTime::default());
+    for (i, (name, decoded, size, is_dir, encrypted)) in entries.into_iter().enumerate() {
         if is_dir {
+            if let Some(w) = copy.as_mut()
+                && decoded.is_none_or(|d| w.add_directory(d, stored).is_err())
+            {
+                copy = None;
+            }
             continue;
         }
         if encrypted {
@@ -151,9 +180,18 @@ pub fn check_spreadsheet(
                 ),
             ));
         }
-        inflate_capped(archive, i, &name, size)?;
+        // A copy the zip writer refuses (two entries of one name, say) is
+        // dropped: calamine then reads the file itself.
+        if let Some(w) = copy.as_mut()
+            && decoded.is_none_or(|d| w.start_file(d, stored).is_err())
+        {
+            copy = None;
+        }
+        if !inflate_capped(archive, i, &name, size, copy.as_mut())? {
+            copy = None;
+        }
     }
-    Ok(())
+    Ok(copy.and_then(|w| w.finish().ok()).map(Cursor::into_inner))
 }
 
 fn lies(name: &str, declared: u64) -> Rejection {
@@ -172,15 +210,19 @@ fn is_xml_part(name: &str) -> bool {
     lower.ends_with(".xml") || lower.ends_with(".rels")
 }
 
-/// Inflates one entry into a sink, at most its declared size plus one byte.
+/// Inflates one entry into a sink, at most its declared size plus one byte,
+/// and into the stored copy's current entry when there is one; `false` when
+/// the copy could not be written (it is then dropped).
 fn inflate_capped(
     archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
     index: usize,
     name: &str,
     declared: u64,
-) -> Result<(), Rejection> {
+    copy: Option<&mut zip::ZipWriter<Cursor<Vec<u8>>>>,
+) -> Result<bool, Rejection> {
     let entry = archive.by_index(index).map_err(|e| damaged(&format!("entry {name:?}"), &e))?;
-    let mut sink = Sink { doctype: is_xml_part(name).then(DoctypeScan::default), written: 0 };
+    let mut sink =
+        Sink { doctype: is_xml_part(name).then(DoctypeScan::default), written: 0, copy, copy_failed: false };
     if let Err(e) = io::copy(&mut entry.take(declared.saturating_add(1)), &mut sink) {
         // The zip crate itself stops an entry at its declared size, with this
         // error; anything else is damage.
@@ -200,20 +242,30 @@ fn inflate_capped(
             ),
         ));
     }
-    Ok(())
+    Ok(!sink.copy_failed)
 }
 
-/// Counts what is written; optionally looks for `<!DOCTYPE` on the way.
-struct Sink {
+/// Counts what is written; optionally looks for `<!DOCTYPE` on the way, and
+/// copies it into the stored copy.
+struct Sink<'a> {
     doctype: Option<DoctypeScan>,
     written: u64,
+    copy: Option<&'a mut zip::ZipWriter<Cursor<Vec<u8>>>>,
+    /// Writing into the copy failed: the caller drops the copy.
+    copy_failed: bool,
 }
 
-impl Write for Sink {
+impl Write for Sink<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.written = self.written.saturating_add(buf.len() as u64);
         if let Some(scan) = self.doctype.as_mut() {
             scan.feed(buf);
+        }
+        if let Some(w) = self.copy.as_mut()
+            && w.write_all(buf).is_err()
+        {
+            self.copy = None;
+            self.copy_failed = true;
         }
         Ok(buf.len())
     }
@@ -267,16 +319,7 @@ impl DoctypeScan {
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> bool {
-    let Some((&first, rest)) = needle.split_first() else { return false };
-    let mut from = 0;
-    while let Some(p) = hay.get(from..).and_then(|h| h.iter().position(|&b| b == first)) {
-        let at = from + p;
-        if hay.get(at + 1..at + 1 + rest.len()) == Some(rest) {
-            return true;
-        }
-        from = at + 1;
-    }
-    false
+    memchr::memmem::find(hay, needle).is_some()
 }
 
 #[cfg(test)]

@@ -4,16 +4,23 @@
 //! XML) and a pure function of the file's bytes, its format, the vocabulary,
 //! the [`Limits`] and the art32 build. So its result — the [`RawReturn`], or
 //! the [`Rejection`] — is stored under a key made of the file's SHA-256 and a
-//! fingerprint of all of those. Everything after ingest (bind, normalize,
-//! validate, resolve, derive, check, emit) still runs every time, so a run's
-//! outputs are the same with and without the cache.
+//! fingerprint of all of those.
 //!
 //! Discover's verdict on a file (its format told from its bytes, or why it is
 //! rejected or ignored, after the container checks that inflate every zip
 //! entry) is the same kind of pure function, of the bytes, the extension and
 //! the limits, and as costly: it is cached too, under the file's SHA-256 and
-//! extension. A cached file is still read and hashed on every run — that is
-//! how a changed file is told from an unchanged one.
+//! extension.
+//!
+//! The run snapshot goes one step further: the [`FileRecord`] of every file
+//! of the last run — what discover, ingest, bind, normalize and validate made
+//! of it, with the answers of the returns that run retained — keyed by the
+//! same fingerprint and a hash of the cycle's context ([`context`]: the
+//! cycle file, the register, the schemas). A file found again at the same
+//! path with the same SHA-256 takes its record from there. Resolve, derive,
+//! check and emit still run every time, so a run's outputs are the same with
+//! and without the cache. A cached file is still read and hashed on every
+//! run — that is how a changed file is told from an unchanged one.
 //!
 //! An entry is a one-line header — format version, key, payload length and
 //! a 64-bit checksum of the payload — then the payload (JSON). An entry whose
@@ -25,6 +32,7 @@
 //! crash mid-write leaves at worst an entry that fails its checksum. The
 //! cache never stops a run: a folder that cannot be written only costs time.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -35,13 +43,14 @@ use sha2::{Digest, Sha256};
 use crate::discover::{self, Candidate, Examined, Limits, Verdict, hex};
 use crate::ingest::ingest;
 use crate::model::{Format, RawReturn, Reason, Rejection};
+use crate::record::FileRecord;
 use crate::schema::Vocabulary;
 
 /// The first word of every entry.
 const MAGIC: &str = "art32-ingest-cache";
 
 /// The entry layout and payload encoding. Bump it whenever [`RawReturn`],
-/// [`Rejection`] or their parts change shape or meaning.
+/// [`Rejection`], [`FileRecord`] or their parts change shape or meaning.
 pub const FORMAT_VERSION: u32 = 1;
 
 /// The default cache folder inside a cycle folder.
@@ -58,11 +67,12 @@ enum Told {
     Reject(Rejection),
 }
 
-/// The two kinds of entries, each in a folder of its own.
+/// The kinds of entries, each in a folder of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Ingest,
     Examine,
+    Records,
 }
 
 impl Kind {
@@ -70,6 +80,7 @@ impl Kind {
         match self {
             Kind::Ingest => "ingest",
             Kind::Examine => "examine",
+            Kind::Records => "records",
         }
     }
 }
@@ -82,6 +93,7 @@ pub struct Cache {
     hits: AtomicUsize,
     misses: AtomicUsize,
     invalid: AtomicUsize,
+    reused: AtomicUsize,
     write_failed: AtomicBool,
 }
 
@@ -94,6 +106,8 @@ pub struct CacheStats {
     pub misses: usize,
     /// Entries found but not trusted (corrupt, stale, undecodable).
     pub invalid: usize,
+    /// Files whose whole record was taken from the last run's snapshot.
+    pub reused: usize,
 }
 
 impl Cache {
@@ -106,6 +120,7 @@ impl Cache {
             hits: AtomicUsize::new(0),
             misses: AtomicUsize::new(0),
             invalid: AtomicUsize::new(0),
+            reused: AtomicUsize::new(0),
             write_failed: AtomicBool::new(false),
         }
     }
@@ -217,10 +232,20 @@ impl Cache {
     /// Files discover settles without reading (symbolic links, lock files,
     /// oversized files) go straight to it.
     pub fn examine(&self, c: &Candidate, limits: &Limits) -> (Option<Examined>, Verdict) {
-        let (bytes, sha256) = match discover::read(c, limits) {
-            Ok(read) => read,
-            Err(settled) => return *settled,
-        };
+        match discover::read(c, limits) {
+            Ok((bytes, sha256)) => self.judge(c, bytes, sha256, limits),
+            Err(settled) => *settled,
+        }
+    }
+
+    /// Discover's verdict on a file already read and hashed, through the cache.
+    pub fn judge(
+        &self,
+        c: &Candidate,
+        bytes: Vec<u8>,
+        sha256: String,
+        limits: &Limits,
+    ) -> (Option<Examined>, Verdict) {
         let key = self.key_of("examine", &discover::extension(&c.rel), &sha256);
         let mut unpacked = None;
         let (format, verdict) = match self.read::<(Format, Told)>(Kind::Examine, &key) {
@@ -254,6 +279,26 @@ impl Cache {
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
             invalid: self.invalid.load(Ordering::Relaxed),
+            reused: self.reused.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Discover's verdict on a file already read and hashed, through `cache`
+/// when there is one.
+pub fn judge(
+    cache: Option<&Cache>,
+    c: &Candidate,
+    bytes: Vec<u8>,
+    sha256: String,
+    limits: &Limits,
+) -> (Option<Examined>, Verdict) {
+    match cache {
+        Some(cache) => cache.judge(c, bytes, sha256, limits),
+        None => {
+            let (format, verdict, unpacked) = discover::judge_unpacking(&c.rel, &bytes, limits);
+            let size = bytes.len() as u64;
+            (Some(Examined { bytes, size, sha256, format, unpacked }), verdict)
         }
     }
 }
@@ -297,6 +342,108 @@ fn build_id() -> String {
         })
         .unwrap_or_default();
     format!("{} {stamp}", env!("CARGO_PKG_VERSION"))
+}
+
+/// One file's record in a run snapshot.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Kept {
+    /// The record, as the per-file stages left it.
+    pub record: FileRecord,
+    /// Whether it holds its answers: only the returns that run retained do.
+    pub answers: bool,
+}
+
+/// [`Kept`], borrowed for writing.
+#[derive(Serialize)]
+struct KeptRef<'a> {
+    record: &'a FileRecord,
+    answers: bool,
+}
+
+/// The records of the last run of a cycle, by path and SHA-256: what the
+/// per-file stages (discover, ingest, bind, normalize, validate) made of
+/// each file. They depend on the file's bytes and path and on the context
+/// the snapshot is keyed by ([`context`]), so a file of the same path and
+/// SHA-256 under the same context gets the same record without being
+/// parsed again.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    files: HashMap<(String, String), Kept>,
+}
+
+impl Snapshot {
+    /// The record of the file at `path` with this content, if the last run saw it.
+    pub fn get(&self, path: &str, sha256: &str) -> Option<&Kept> {
+        self.files.get(&(path.to_owned(), sha256.to_owned()))
+    }
+
+    /// Files in the snapshot.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Whether it holds no file.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+/// What the per-file stages depend on besides the file and the ingest
+/// fingerprint: `cycle.toml` (questionnaires, the date parties must be bound
+/// by), the register and every file of the schemas folder. `None` when one
+/// cannot be read (no snapshot is then used or written).
+pub fn context(cycle_toml: &Path, parties: &Path, schemas_dir: &Path) -> Option<String> {
+    let mut h = Sha256::new();
+    let mut put = |name: &str, bytes: &[u8]| {
+        h.update((name.len() as u64).to_le_bytes());
+        h.update(name.as_bytes());
+        h.update((bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
+    };
+    put("cycle.toml", &std::fs::read(cycle_toml).ok()?);
+    put("parties.csv", &std::fs::read(parties).ok()?);
+    let mut schema_files: Vec<PathBuf> = std::fs::read_dir(schemas_dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .collect();
+    schema_files.sort();
+    for p in schema_files {
+        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        put(&name, &std::fs::read(&p).ok()?);
+    }
+    Some(hex(&h.finalize()))
+}
+
+impl Cache {
+    fn snapshot_key(&self, context: &str) -> String {
+        self.key_of("records", "snapshot", context)
+    }
+
+    /// The trusted snapshot of the last run under `context`, if there is one.
+    pub fn load_snapshot(&self, context: &str) -> Option<Snapshot> {
+        let kept: Vec<Kept> = self.read(Kind::Records, &self.snapshot_key(context))?;
+        let files = kept
+            .into_iter()
+            .filter(|k| !k.record.sha256.is_empty())
+            .map(|k| ((k.record.path.clone(), k.record.sha256.clone()), k))
+            .collect();
+        Some(Snapshot { files })
+    }
+
+    /// Stores this run's records under `context`; `answers(i)` tells whether
+    /// record `i` holds its answers.
+    pub fn store_snapshot(&self, context: &str, records: &[FileRecord], answers: impl Fn(usize) -> bool) {
+        let kept: Vec<KeptRef<'_>> =
+            records.iter().enumerate().map(|(i, record)| KeptRef { record, answers: answers(i) }).collect();
+        self.store(Kind::Records, &self.snapshot_key(context), &kept);
+    }
+
+    /// Counts a record taken from the snapshot.
+    pub fn count_reused(&self) {
+        self.reused.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 /// Everything ingest depends on besides the file: the vocabulary's bytes,
@@ -503,7 +650,7 @@ mod tests {
         let limits = Limits::default();
         let first = c.ingest(&sha, xml, Format::Xml, &vocab, &limits);
         assert!(first.is_ok());
-        assert_eq!(c.stats(), CacheStats { hits: 0, misses: 1, invalid: 1 });
+        assert_eq!(c.stats(), CacheStats { hits: 0, misses: 1, invalid: 1, reused: 0 });
         assert_eq!(c.get(&key), Some(first.clone()));
         assert_eq!(c.ingest(&sha, xml, Format::Xml, &vocab, &limits), first);
         assert_eq!(c.stats().hits, 1);

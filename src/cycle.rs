@@ -285,7 +285,7 @@ impl Register {
 }
 
 /// A focal point, from the register file or a return's cover.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct FocalPoint {
     /// The State.
     pub iso3: String,

@@ -24,6 +24,7 @@ pub fn check_files(
         limits,
         party_as_of: None,
         cache: None,
+        snapshot: None,
     };
     let mut files_with_errors = 0;
     for path in files {

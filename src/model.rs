@@ -114,7 +114,7 @@ impl<'de> Deserialize<'de> for Date {
 }
 
 /// The Convention and its three Protocols.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Instrument {
     /// The Convention.
     Untoc,
@@ -190,7 +190,7 @@ impl Region {
 }
 
 /// One of the six languages of the Conference.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Lang {
     /// Arabic.
     Ar,
@@ -659,7 +659,7 @@ impl Rejection {
 }
 
 /// The answer tokens of the vocabulary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Token {
     /// Yes.
     Yes,

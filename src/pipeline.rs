@@ -111,6 +111,8 @@ pub struct FileContext<'a> {
     pub party_as_of: Option<Date>,
     /// The ingest cache, if any.
     pub cache: Option<&'a crate::cache::Cache>,
+    /// The records of the last run under the same context, if any.
+    pub snapshot: Option<&'a crate::cache::Snapshot>,
 }
 
 /// Runs the batch on a cycle folder.
@@ -128,6 +130,10 @@ pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunReport, Run
 
     let cache =
         config.cache.as_deref().and_then(|d| crate::cache::Cache::open(d, &schemas.dir, &config.limits));
+    let context = cache
+        .as_ref()
+        .and_then(|_| crate::cache::context(&cycle.dir.join("cycle.toml"), &cycle.parties, &schemas.dir));
+    let snapshot = cache.as_ref().zip(context.as_deref()).and_then(|(c, ctx)| c.load_snapshot(ctx));
     let ctx = FileContext {
         bind: BindContext {
             schemas: &schemas,
@@ -137,11 +143,26 @@ pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunReport, Run
         limits: &config.limits,
         party_as_of: Some(cycle.party_as_of),
         cache: cache.as_ref(),
+        snapshot: snapshot.as_ref(),
     };
     progress.start(candidates.len() as u64);
-    let (records, resolution) = per_file(&candidates, &ctx, config.threads, progress)?;
+    let (records, resolution, changed) = per_file(&candidates, &ctx, config.threads, progress)?;
     if let Some(s) = cache.as_ref().map(crate::cache::Cache::stats) {
-        tracing::info!(hits = s.hits, misses = s.misses, invalid = s.invalid, "ingest cache");
+        tracing::info!(
+            hits = s.hits,
+            misses = s.misses,
+            invalid = s.invalid,
+            reused = s.reused,
+            "ingest cache"
+        );
+    }
+    // The next run reuses these records; a run that reused every record of
+    // the snapshot, and only those, has nothing new to store.
+    let hashed = records.iter().filter(|r| !r.sha256.is_empty()).count();
+    let same = !changed && snapshot.as_ref().is_some_and(|s| s.len() == hashed);
+    if let (Some(cache), Some(context), false) = (cache.as_ref(), context.as_deref(), same) {
+        let retained: std::collections::HashSet<usize> = resolution.retained.values().copied().collect();
+        cache.store_snapshot(context, &records, |i| retained.contains(&i));
     }
     progress.finish();
     let needs = derive(&records, &resolution, &schemas, &register);
@@ -187,7 +208,7 @@ fn per_file(
     ctx: &FileContext<'_>,
     threads: Option<usize>,
     progress: &dyn Progress,
-) -> Result<(Vec<FileRecord>, Resolution), RunError> {
+) -> Result<(Vec<FileRecord>, Resolution, bool), RunError> {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = threads {
         builder = builder.num_threads(n);
@@ -196,10 +217,10 @@ fn per_file(
     let reducer = std::sync::Mutex::new(Reducer::new(candidates.len()));
     pool.install(|| {
         candidates.par_iter().enumerate().for_each(|(i, c)| {
-            let record = process_file(c, ctx);
+            let (record, from) = process(c, ctx);
             // A poisoned lock only means another worker panicked outside
             // process_file; the records themselves are whole.
-            reducer.lock().unwrap_or_else(std::sync::PoisonError::into_inner).add(i, record);
+            reducer.lock().unwrap_or_else(std::sync::PoisonError::into_inner).add(i, record, from);
             progress.advance();
             release_freed_memory();
         })
@@ -209,9 +230,10 @@ fn per_file(
 }
 
 /// Gathers the records as the workers finish them, keeping memory flat: of
-/// the returns of one (State, questionnaire), only the likely winner keeps
-/// its answers, which are most of a record's size; the others keep what
-/// resolve, check and the manifest need. The likely winner is the greatest
+/// the returns of one (State, questionnaire) read in this run, only the
+/// likely winner keeps its answers, which are most of a record's size; the
+/// others keep what resolve, check and the manifest need. (Records taken
+/// from the snapshot hold answers only if the last run retained them.) The likely winner is the greatest
 /// by (submitted, answered, sha256), the first by path among byte-identical
 /// files: what resolve retains unless an online edit or a re-sent
 /// submission decides otherwise ([`crate::resolve`]). When resolve retains a
@@ -222,8 +244,22 @@ struct Reducer {
     records: Vec<Option<FileRecord>>,
     /// Per (iso3, questionnaire): the index of the return holding answers.
     leader: std::collections::HashMap<(String, String), usize>,
-    /// Indices of returns whose answers were dropped.
+    /// Indices of returns whose answers were dropped (or, taken from the
+    /// snapshot, never there).
     dropped: Vec<bool>,
+    /// Whether a record did not come from the snapshot.
+    changed: bool,
+}
+
+/// Where a record comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum From {
+    /// The file was read by the per-file stages.
+    Read,
+    /// The snapshot, with the return's answers.
+    Kept,
+    /// The snapshot, without them.
+    KeptWithoutAnswers,
 }
 
 type Standing<'a> = (Option<Date>, usize, &'a str, std::cmp::Reverse<&'a str>);
@@ -235,11 +271,27 @@ fn standing(record: &FileRecord) -> Option<Standing<'_>> {
 
 impl Reducer {
     fn new(n: usize) -> Self {
-        Reducer { records: vec![None; n], leader: std::collections::HashMap::new(), dropped: vec![false; n] }
+        Reducer {
+            records: vec![None; n],
+            leader: std::collections::HashMap::new(),
+            dropped: vec![false; n],
+            changed: false,
+        }
     }
 
-    fn add(&mut self, i: usize, mut record: FileRecord) {
-        if let Some(ret) = record.as_return() {
+    fn add(&mut self, i: usize, mut record: FileRecord, from: From) {
+        self.changed |= from == From::Read;
+        if from == From::KeptWithoutAnswers
+            && let Some(d) = self.dropped.get_mut(i)
+        {
+            *d = true;
+        }
+        // Only records read in this run compete: one from the snapshot kept
+        // its answers because the last run retained it (at most one per
+        // State and questionnaire), and one without them has none to drop.
+        if from == From::Read
+            && let Some(ret) = record.as_return()
+        {
             let key = (ret.iso3.clone(), ret.questionnaire.clone());
             match self.leader.get(&key).copied() {
                 None => {
@@ -270,12 +322,12 @@ impl Reducer {
 
     /// The records in candidate order, every retained return with its
     /// answers (read again when they were dropped), and their resolution.
-    fn finish(self, candidates: &[Candidate], ctx: &FileContext<'_>) -> (Vec<FileRecord>, Resolution) {
-        let Reducer { records, mut dropped, .. } = self;
+    fn finish(self, candidates: &[Candidate], ctx: &FileContext<'_>) -> (Vec<FileRecord>, Resolution, bool) {
+        let Reducer { records, mut dropped, mut changed, .. } = self;
         let mut records: Vec<FileRecord> = records
             .into_iter()
             .zip(candidates)
-            .map(|(r, c)| r.unwrap_or_else(|| process_file(c, ctx)))
+            .map(|(r, c)| r.unwrap_or_else(|| process_file(c, &FileContext { snapshot: None, ..*ctx })))
             .collect();
         // Each pass either restores a retained return's answers or, if its
         // file changed meanwhile, rejects it: it ends.
@@ -283,12 +335,20 @@ impl Reducer {
             let resolution = resolve(&records);
             let missing: Vec<usize> = resolution.retained.values().copied().filter(|&i| dropped[i]).collect();
             if missing.is_empty() {
-                return (records, resolution);
+                // Answers are kept for the retained returns only.
+                for (i, r) in records.iter_mut().enumerate() {
+                    if !dropped[i] && !resolution.retained.values().any(|&k| k == i) {
+                        drop_answers(r);
+                    }
+                }
+                return (records, resolution, changed);
             }
             tracing::debug!(files = missing.len(), "reading retained returns again for their answers");
+            changed = true;
+            let fresh = FileContext { snapshot: None, ..*ctx };
             for i in missing {
                 dropped[i] = false;
-                let again = process_file(&candidates[i], ctx);
+                let again = process_file(&candidates[i], &fresh);
                 records[i] = if again.sha256 == records[i].sha256 {
                     again
                 } else {
@@ -339,6 +399,11 @@ fn release_freed_memory() {
 /// `internal-error` rejection instead of ending the batch, logged as one
 /// line naming the file, without the panic's own report or backtrace.
 pub fn process_file(c: &Candidate, ctx: &FileContext<'_>) -> FileRecord {
+    process(c, ctx).0
+}
+
+/// [`process_file`], and where the record came from.
+fn process(c: &Candidate, ctx: &FileContext<'_>) -> (FileRecord, From) {
     quiet_file_panics();
     IN_FILE.with(|n| n.set(n.get() + 1));
     let result = catch_unwind(AssertUnwindSafe(|| process_file_inner(c, ctx)));
@@ -358,7 +423,7 @@ pub fn process_file(c: &Candidate, ctx: &FileContext<'_>) -> FileRecord {
                 at = %at,
                 "internal error while reading this file"
             );
-            FileRecord {
+            let record = FileRecord {
                 path: c.rel.clone(),
                 bytes: std::fs::symlink_metadata(&c.path).map_or(0, |m| m.len()),
                 sha256: String::new(),
@@ -368,7 +433,8 @@ pub fn process_file(c: &Candidate, ctx: &FileContext<'_>) -> FileRecord {
                     "art32 failed on this file (a bug): please report it with the file",
                 )),
                 problems: Vec::new(),
-            }
+            };
+            (record, From::Read)
         }
     }
 }
@@ -410,8 +476,21 @@ fn inject_fault(rel: &str) {
     }
 }
 
-fn process_file_inner(c: &Candidate, ctx: &FileContext<'_>) -> FileRecord {
-    let (examined, verdict) = crate::cache::examine(ctx.cache, c, ctx.limits);
+fn process_file_inner(c: &Candidate, ctx: &FileContext<'_>) -> (FileRecord, From) {
+    let (examined, verdict) = match discover::read(c, ctx.limits) {
+        Err(settled) => *settled,
+        Ok((bytes, sha256)) => {
+            // A file the last run saw, at the same path with the same bytes.
+            if let Some(kept) = ctx.snapshot.and_then(|s| s.get(&c.rel, &sha256)) {
+                if let Some(cache) = ctx.cache {
+                    cache.count_reused();
+                }
+                let from = if kept.answers { From::Kept } else { From::KeptWithoutAnswers };
+                return (kept.record.clone(), from);
+            }
+            crate::cache::judge(ctx.cache, c, bytes, sha256, ctx.limits)
+        }
+    };
     #[cfg(feature = "fault-injection")]
     inject_fault(&c.rel);
     let (bytes, size, sha256, format) = match examined {
@@ -434,7 +513,7 @@ fn process_file_inner(c: &Candidate, ctx: &FileContext<'_>) -> FileRecord {
         Verdict::Process => read_return(&bytes, &record.sha256, format, &c.rel, ctx, &mut record.problems),
     };
     tracing::debug!(file = %c.rel, "processed");
-    record
+    (record, From::Read)
 }
 
 /// ingest -> bind -> normalize -> validate for one file's bytes.

@@ -2,12 +2,14 @@
 //! bind, normalize, validate). These records are all that resolve, derive,
 //! check and emit see: the raw workbook is gone by then.
 
+use serde::{Deserialize, Serialize};
+
 use crate::cycle::FocalPoint;
 use crate::model::{Date, Format, Instrument, Lang, Problem, Reason, Rejection};
 use crate::validate::Answer;
 
 /// One inbox file.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FileRecord {
     /// Path relative to the inbox, `/`-separated.
     pub path: String,
@@ -24,7 +26,7 @@ pub struct FileRecord {
 }
 
 /// The per-file verdict, before resolve.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Outcome {
     /// Not a return.
     Ignored {
@@ -40,7 +42,7 @@ pub enum Outcome {
 }
 
 /// A readable return.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ReturnRecord {
     /// The State (register code).
     pub iso3: String,

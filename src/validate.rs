@@ -11,7 +11,7 @@ use crate::provenance::SourceRef;
 use crate::schema::{Kind, Questionnaire};
 
 /// The status of one answer row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum AnswerStatus {
     /// A valid answer; it counts.
     Valid,
@@ -39,7 +39,7 @@ impl AnswerStatus {
 }
 
 /// One answer row, validated.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Answer {
     /// Question id (canonical when known).
     pub question: String,

@@ -1,6 +1,7 @@
-//! The ingest cache (`src/cache.rs`): a warm run gives byte-identical outputs
-//! to a cold run and to a run without the cache, re-ingests only new or
-//! changed files, and never trusts a corrupt or stale entry.
+//! The ingest cache and the run snapshot (`src/cache.rs`): a warm run gives
+//! byte-identical outputs to a cold run and to a run without the cache,
+//! re-ingests only new or changed files, and never trusts a corrupt or stale
+//! entry.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -21,9 +22,23 @@ fn outputs(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
-/// Runs `art32 -v run CYCLE --out OUT` with extra arguments; returns the
-/// (hits, misses, invalid) of the ingest cache log line, if any.
-fn run_cycle(cycle: &Path, out: &Path, extra: &[&str]) -> Option<(usize, usize, usize)> {
+/// What the cache did in one run: ingest entries found and trusted, files
+/// ingested, entries not trusted, records reused from the last run's snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stats {
+    hits: usize,
+    misses: usize,
+    invalid: usize,
+    reused: usize,
+}
+
+fn stats(hits: usize, misses: usize, invalid: usize, reused: usize) -> Option<Stats> {
+    Some(Stats { hits, misses, invalid, reused })
+}
+
+/// Runs `art32 -v run CYCLE --out OUT` with extra arguments; returns what
+/// the cache log line says, if there is one.
+fn run_cycle(cycle: &Path, out: &Path, extra: &[&str]) -> Option<Stats> {
     let mut args = vec!["-v", "run", cycle.to_str().unwrap(), "--out", out.to_str().unwrap()];
     args.extend_from_slice(extra);
     let o = run(&args);
@@ -40,7 +55,7 @@ fn run_cycle(cycle: &Path, out: &Path, extra: &[&str]) -> Option<(usize, usize, 
             .parse()
             .unwrap()
     };
-    Some((field("hits"), field("misses"), field("invalid")))
+    stats(field("hits"), field("misses"), field("invalid"), field("reused"))
 }
 
 /// The text without terminal colour codes.
@@ -87,13 +102,21 @@ fn warm_and_cold_runs_of_the_demo_cycle_give_byte_identical_outputs() {
     // edit dated before the submission it deprecates is retained although
     // its answers were set aside while the files streamed in: it is read
     // again, from the entry its first reading wrote.
-    let (hits, misses, invalid) = run_cycle(&demo(), &tmp.path().join("cold"), &["--cache", c]).unwrap();
-    assert!((1..=2).contains(&hits) && invalid == 0 && misses > 30, "{hits} {misses} {invalid}");
-    let read = hits + misses;
+    let cold = run_cycle(&demo(), &tmp.path().join("cold"), &["--cache", c]).unwrap();
+    let Stats { hits, misses, invalid, reused } = cold;
+    assert!((1..=2).contains(&hits) && invalid == 0 && misses > 30 && reused == 0, "{cold:?}");
     let stored = entries(&cache.join("ingest")).len();
     assert!(stored == misses || stored + 1 == misses, "{stored} entries, {misses} misses");
+    // The next run takes every record of a file it has read from the
+    // snapshot: nothing is ingested, not even from the cache.
     let warm = run_cycle(&demo(), &tmp.path().join("warm"), &["--cache", c]).unwrap();
-    assert_eq!(warm, (read, 0, 0));
+    assert_eq!((warm.hits, warm.misses, warm.invalid), (0, 0, 0), "{warm:?}");
+    assert!(warm.reused > misses, "{warm:?}");
+    // Without the snapshot, every return comes from its ingest entry.
+    std::fs::remove_dir_all(cache.join("records")).unwrap();
+    let entries_only = run_cycle(&demo(), &tmp.path().join("entries"), &["--cache", c]).unwrap();
+    assert_eq!(entries_only, stats(hits + misses, 0, 0, 0).unwrap());
+    assert_eq!(outputs(&tmp.path().join("warm")), outputs(&tmp.path().join("entries")));
     let none = outputs(&tmp.path().join("none"));
     assert_eq!(none, outputs(&tmp.path().join("cold")));
     assert_eq!(none, outputs(&tmp.path().join("warm")));
@@ -121,13 +144,17 @@ fn the_twins_in_every_format_give_the_same_outputs_from_the_cache() {
     assert_eq!(run_cycle(dir, &dir.join("none"), &["--no-cache"]), None);
     assert!(!dir.join(".art32-cache").exists(), "--no-cache wrote a cache");
     // The default cache folder is CYCLE_DIR/.art32-cache.
-    assert_eq!(run_cycle(dir, &dir.join("cold"), &[]), Some((0, 24, 0)));
+    assert_eq!(run_cycle(dir, &dir.join("cold"), &[]), stats(0, 24, 0, 0));
     assert_eq!(entries(&dir.join(".art32-cache/ingest")).len(), 24);
     assert_eq!(entries(&dir.join(".art32-cache/examine")).len(), 24);
-    assert_eq!(run_cycle(dir, &dir.join("warm"), &[]), Some((24, 0, 0)));
+    assert_eq!(entries(&dir.join(".art32-cache/records")).len(), 1);
+    assert_eq!(run_cycle(dir, &dir.join("warm"), &[]), stats(0, 0, 0, 24));
+    std::fs::remove_dir_all(dir.join(".art32-cache/records")).unwrap();
+    assert_eq!(run_cycle(dir, &dir.join("entries"), &[]), stats(24, 0, 0, 0));
     let none = outputs(&dir.join("none"));
     assert_eq!(none, outputs(&dir.join("cold")));
     assert_eq!(none, outputs(&dir.join("warm")));
+    assert_eq!(none, outputs(&dir.join("entries")));
 }
 
 #[test]
@@ -141,13 +168,14 @@ fn a_new_return_is_the_only_file_ingested_again() {
         .write(&cycle.inbox("ESP/TIP.xlsx"));
     std::fs::write(cycle.inbox("broken.xml"), "<return><a></return>").unwrap();
     let dir = cycle.path();
-    assert_eq!(run_cycle(dir, &cycle.out(), &[]), Some((0, 3, 0)));
-    // A late return arrives, and one file is corrected in place.
+    assert_eq!(run_cycle(dir, &cycle.out(), &[]), stats(0, 3, 0, 0));
+    // A late return arrives, and one file is corrected in place: the two
+    // others are taken from the snapshot.
     ReturnSheet::new("SOM-2026", "USA", V::D(2026, 7, 1), "en")
         .answers("Answers", full_answers("SOM-2026", &[]))
         .write(&cycle.inbox("USA/SOM.xlsx"));
     std::fs::write(cycle.inbox("broken.xml"), "<return><a/></return>").unwrap();
-    assert_eq!(run_cycle(dir, &cycle.out(), &[]), Some((2, 2, 0)));
+    assert_eq!(run_cycle(dir, &cycle.out(), &[]), stats(0, 2, 0, 2));
     let warm = outputs(&cycle.out());
     assert_eq!(run_cycle(dir, &dir.join("none"), &["--no-cache"]), None);
     assert_eq!(warm, outputs(&dir.join("none")));
@@ -164,7 +192,7 @@ fn corrupt_entries_are_ignored_and_rewritten() {
     // Damage every entry a different way: truncated, a flipped payload byte,
     // another version, random bytes, empty, swapped with another entry.
     let files = entries(&cache);
-    assert_eq!(files.len(), 48);
+    assert_eq!(files.len(), 49, "24 ingest and 24 examine entries, and the snapshot");
     let first = std::fs::read(&files[0]).unwrap();
     for (i, f) in files.iter().enumerate() {
         let mut bytes = std::fs::read(f).unwrap();
@@ -181,11 +209,14 @@ fn corrupt_entries_are_ignored_and_rewritten() {
         }
         std::fs::write(f, bytes).unwrap();
     }
-    assert_eq!(run_cycle(dir, &dir.join("repaired"), &["--cache", c]), Some((0, 24, 48)));
+    assert_eq!(run_cycle(dir, &dir.join("repaired"), &["--cache", c]), stats(0, 24, 49, 0));
     assert_eq!(outputs(&dir.join("cold")), outputs(&dir.join("repaired")));
     // The entries were rewritten whole: the next run trusts them all.
-    assert_eq!(run_cycle(dir, &dir.join("warm"), &["--cache", c]), Some((24, 0, 0)));
+    assert_eq!(run_cycle(dir, &dir.join("warm"), &["--cache", c]), stats(0, 0, 0, 24));
     assert_eq!(outputs(&dir.join("cold")), outputs(&dir.join("warm")));
+    std::fs::remove_dir_all(cache.join("records")).unwrap();
+    assert_eq!(run_cycle(dir, &dir.join("entries"), &["--cache", c]), stats(24, 0, 0, 0));
+    assert_eq!(outputs(&dir.join("cold")), outputs(&dir.join("entries")));
 }
 
 #[test]
@@ -210,12 +241,63 @@ fn a_changed_vocabulary_or_limit_makes_every_entry_stale() {
     )
     .unwrap();
     let dir = cycle.path();
-    assert_eq!(run_cycle(dir, &cycle.out(), &[]), Some((0, 2, 0)));
-    assert_eq!(run_cycle(dir, &cycle.out(), &[]), Some((2, 0, 0)));
+    assert_eq!(run_cycle(dir, &cycle.out(), &[]), stats(0, 2, 0, 0));
+    assert_eq!(run_cycle(dir, &cycle.out(), &[]), stats(0, 0, 0, 2));
     let mut vocab = std::fs::read_to_string(schemas.join("vocabulary.toml")).unwrap();
     vocab.push_str("\n# a comment changes the bytes, so every entry is stale\n");
     std::fs::write(schemas.join("vocabulary.toml"), vocab).unwrap();
-    assert_eq!(run_cycle(dir, &cycle.out(), &[]), Some((0, 2, 0)));
-    assert_eq!(run_cycle(dir, &cycle.out(), &["--max-xml-depth", "40"]), Some((0, 2, 0)));
-    assert_eq!(run_cycle(dir, &cycle.out(), &[]), Some((2, 0, 0)));
+    assert_eq!(run_cycle(dir, &cycle.out(), &[]), stats(0, 2, 0, 0));
+    assert_eq!(run_cycle(dir, &cycle.out(), &["--max-xml-depth", "40"]), stats(0, 2, 0, 0));
+    // The snapshot and the entries of the default limits are still there.
+    assert_eq!(run_cycle(dir, &cycle.out(), &[]), stats(0, 0, 0, 2));
+}
+
+#[test]
+fn a_changed_register_or_cycle_file_makes_the_snapshot_stale_but_not_the_entries() {
+    let cycle = TestCycle::new();
+    ReturnSheet::new("UNTOC-2026", "FRA", V::D(2026, 3, 1), "fr")
+        .answers("Réponses", full_answers("UNTOC-2026", &[("UNTOC.5.TA", "training")]))
+        .write(&cycle.inbox("FRA/UNTOC.xlsx"));
+    ReturnSheet::new("TIP-2026", "ESP", V::D(2026, 3, 2), "es")
+        .answers("Respuestas", full_answers("TIP-2026", &[]))
+        .write(&cycle.inbox("ESP/TIP.xlsx"));
+    let dir = cycle.path();
+    assert_eq!(run_cycle(dir, &cycle.out(), &[]), stats(0, 2, 0, 0));
+    // Bind depends on the register: a record of the last run would be stale.
+    let parties = dir.join("parties.csv");
+    let register = std::fs::read_to_string(&parties).unwrap();
+    let edited: String =
+        register.lines().filter(|l| !l.starts_with("ESP,")).map(|l| format!("{l}\n")).collect();
+    assert_ne!(edited, register, "ESP is in the test register");
+    std::fs::write(&parties, edited).unwrap();
+    assert_eq!(run_cycle(dir, &cycle.out(), &[]), stats(2, 0, 0, 0));
+    let warm = outputs(&cycle.out());
+    assert_eq!(run_cycle(dir, &dir.join("none"), &["--no-cache"]), None);
+    assert_eq!(warm, outputs(&dir.join("none")));
+    // So does cycle.toml.
+    let toml = dir.join("cycle.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(&toml, format!("{text}\n# edited\n")).unwrap();
+    assert_eq!(run_cycle(dir, &cycle.out(), &[]), stats(2, 0, 0, 0));
+    assert_eq!(run_cycle(dir, &cycle.out(), &[]), stats(0, 0, 0, 2));
+}
+
+#[test]
+fn when_the_return_that_counted_is_removed_the_one_it_superseded_is_read_again() {
+    let cycle = TestCycle::new();
+    ReturnSheet::new("UNTOC-2026", "FRA", V::D(2026, 3, 1), "fr")
+        .answers("Réponses", full_answers("UNTOC-2026", &[("UNTOC.5.TA", "training")]))
+        .write(&cycle.inbox("FRA/first.xlsx"));
+    ReturnSheet::new("UNTOC-2026", "FRA", V::D(2026, 3, 5), "fr")
+        .answers("Réponses", full_answers("UNTOC-2026", &[("UNTOC.5.TA", "legislative-drafting")]))
+        .write(&cycle.inbox("FRA/second.xlsx"));
+    let dir = cycle.path();
+    assert_eq!(run_cycle(dir, &cycle.out(), &[]), stats(0, 2, 0, 0));
+    // The snapshot keeps the answers of the return that counted only.
+    std::fs::remove_file(cycle.inbox("FRA/second.xlsx")).unwrap();
+    assert_eq!(run_cycle(dir, &cycle.out(), &[]), stats(1, 0, 0, 1));
+    let warm = outputs(&cycle.out());
+    assert!(String::from_utf8_lossy(&warm["needs.csv"]).contains("training"));
+    assert_eq!(run_cycle(dir, &dir.join("none"), &["--no-cache"]), None);
+    assert_eq!(warm, outputs(&dir.join("none")));
 }

@@ -13,7 +13,7 @@ use crate::schema::{ASSISTANCE_TYPES, Kind, Question, Vocabulary};
 use fold::fold;
 
 /// A typed value.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Value {
     /// yes / no / partial / not-applicable.
     Token(Token),

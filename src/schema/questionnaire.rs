@@ -8,7 +8,7 @@ use toml::Spanned;
 use crate::model::{Instrument, Lang};
 
 /// What kind of answer a question takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, Deserialize)]
 pub enum Kind {
     /// Yes or no.
     YesNo,

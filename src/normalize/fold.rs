@@ -50,6 +50,37 @@ pub fn fold(s: &str) -> String {
     if s.is_ascii() {
         return fold_ascii(s);
     }
+    if s.len() > MEMO_MAX_TEXT {
+        return fold_unicode(s);
+    }
+    // Answers, labels and tokens recur from file to file: each worker
+    // remembers what it folded (a pure function, so the outputs cannot
+    // depend on which worker folded what).
+    MEMO.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        if let Some(hit) = memo.get(s) {
+            return hit.clone();
+        }
+        let out = fold_unicode(s);
+        if memo.len() >= MEMO_MAX_ENTRIES {
+            memo.clear();
+        }
+        memo.insert(s.into(), out.clone());
+        out
+    })
+}
+
+/// Texts longer than this are folded every time (few recur).
+const MEMO_MAX_TEXT: usize = 256;
+/// Most texts each worker remembers (at most about 5 MB).
+const MEMO_MAX_ENTRIES: usize = 8192;
+
+thread_local! {
+    static MEMO: std::cell::RefCell<std::collections::HashMap<Box<str>, String>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+fn fold_unicode(s: &str) -> String {
     // One pass can leave text that another pass changes: NFKC makes a new
     // apostrophe of a full-width one, and a dropped Arabic mark lets the
     // marks around it reorder. A few passes reach the fixed point.

@@ -25,6 +25,12 @@
 //! entries *stored* (uncompressed), which ingest hands to calamine instead of
 //! the file: reading a stored entry is a copy. Larger containers are only
 //! measured, and calamine inflates the file itself.
+//!
+//! Parts that no reader opens to read cells ([`unread_part`]: the package's
+//! content types, document properties, themes, images, thumbnails) are not
+//! inflated: they are copied compressed into the stored copy. Their declared
+//! sizes still count against the limits, and were one read after all, the
+//! zip crate would stop it at its declared size.
 
 use std::io::{self, Cursor, Read, Write};
 
@@ -164,6 +170,7 @@ pub fn check_spreadsheet(
         .compression_method(zip::CompressionMethod::Stored)
         .last_modified_time(zip::DateTime::default());
     for (i, (name, decoded, size, is_dir, encrypted)) in entries.into_iter().enumerate() {
+        let unread = unread_part(&name);
         if is_dir {
             if let Some(w) = copy.as_mut()
                 && decoded.is_none_or(|d| w.add_directory(d, stored).is_err())
@@ -179,6 +186,16 @@ pub fn check_spreadsheet(
                     "zip entry {name:?} is encrypted: ask the State to send the workbook without a password"
                 ),
             ));
+        }
+        if unread {
+            // Copied as it is, or not at all when there is no copy.
+            if let Some(w) = copy.as_mut() {
+                let copied = archive.by_index_raw(i).is_ok_and(|raw| w.raw_copy_file(raw).is_ok());
+                if !copied {
+                    copy = None;
+                }
+            }
+            continue;
         }
         // A copy the zip writer refuses (two entries of one name, say) is
         // dropped: calamine then reads the file itself.
@@ -203,6 +220,25 @@ fn damaged(what: &str, e: &dyn std::fmt::Display) -> Rejection {
         Reason::Corrupt,
         format!("not a readable spreadsheet: damaged zip container ({what}: {e})"),
     )
+}
+
+/// Parts of a workbook that no reader opens to read its cells: OOXML's
+/// content types, document properties, themes, images and printer
+/// settings; OpenDocument's thumbnails, pictures and UI configuration.
+fn unread_part(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower == "[content_types].xml"
+        || [
+            "docprops/",
+            "xl/theme/",
+            "xl/media/",
+            "xl/printersettings/",
+            "thumbnails/",
+            "pictures/",
+            "configurations2/",
+        ]
+        .iter()
+        .any(|p| lower.starts_with(p))
 }
 
 fn is_xml_part(name: &str) -> bool {
@@ -343,6 +379,57 @@ mod tests {
         let mut clean = DoctypeScan::default();
         clean.feed(b"<sst><si><t>&lt;!DOCTYPE</t></si></sst>");
         assert!(!clean.found);
+    }
+
+    fn deflated_zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let deflated =
+            zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        for (name, data) in entries {
+            w.start_file(*name, deflated).unwrap();
+            w.write_all(data).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn the_stored_copy_holds_the_same_entries_with_the_parts_read_uncompressed() {
+        let theme = b"<a:theme/>".repeat(500);
+        let sheet = b"<worksheet><sheetData/></worksheet>".repeat(50);
+        let entries: [(&str, &[u8]); 4] = [
+            ("[Content_Types].xml", b"<Types/>"),
+            ("xl/workbook.xml", b"<workbook/>"),
+            ("xl/theme/theme1.xml", &theme),
+            ("xl/worksheets/sh\u{e9}et1.xml", &sheet),
+        ];
+        let bytes = deflated_zip(&entries);
+        let mut archive = zip::ZipArchive::new(Cursor::new(bytes.as_slice())).unwrap();
+        let copy = check_spreadsheet(&mut archive, &Limits::default()).unwrap().unwrap();
+        let mut copied = zip::ZipArchive::new(Cursor::new(copy.as_slice())).unwrap();
+        assert_eq!(copied.len(), entries.len());
+        for (name, data) in entries {
+            let mut e = copied.by_name(name).unwrap();
+            let method = e.compression();
+            let mut content = Vec::new();
+            io::Read::read_to_end(&mut e, &mut content).unwrap();
+            assert_eq!(content, data, "{name}");
+            let expected = if unread_part(name) {
+                zip::CompressionMethod::Deflated
+            } else {
+                zip::CompressionMethod::Stored
+            };
+            assert_eq!(method, expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn unread_parts_are_told_by_name() {
+        for name in ["[Content_Types].xml", "docProps/core.xml", "xl/theme/theme1.xml", "Thumbnails/t.png"] {
+            assert!(unread_part(name), "{name}");
+        }
+        for name in ["xl/workbook.xml", "xl/sharedStrings.xml", "xl/worksheets/sheet1.xml", "content.xml"] {
+            assert!(!unread_part(name), "{name}");
+        }
     }
 
     #[test]

@@ -180,22 +180,21 @@ fn main() -> Res<()> {
             );
         };
         let out = scratch.path().join(format!("out-{n}"));
-        let mut cold2 = None;
+        let (mut cold, mut floors) = ([None; 3], [None; 3]);
         for threads in [2usize, 1] {
             let t = threads.to_string();
             let fl = best(o.runs, || measure(Command::new(&me).arg("--floor-child").arg(&inbox).arg(&t)))?;
             row("floor", threads, fl, None);
-            let cold = best(o.runs, || {
+            let cold_run = best(o.runs, || {
                 measure(art32().arg("run").arg(&dir).arg("--out").arg(&out).args([
                     "--no-cache",
                     "--threads",
                     &t,
                 ]))
             })?;
-            row("art32 run, cold", threads, cold, Some(fl));
-            if threads == 2 {
-                cold2 = Some(cold);
-            }
+            row("art32 run, cold", threads, cold_run, Some(fl));
+            cold[threads] = Some(cold_run);
+            floors[threads] = Some(fl);
         }
         let cache = scratch.path().join(format!("cache-{n}"));
         let warm_run = || {
@@ -240,10 +239,20 @@ fn main() -> Res<()> {
         std::fs::remove_dir_all(&landing)?;
         let incremental = incremental?;
         row("art32 run, warm after one new return", 2, incremental, None);
-        if let Some(c) = cold2 {
+        for threads in [1, 2] {
+            if let Some(c) = cold[threads] {
+                println!(
+                    "| {files} | {mb:.1} | cold ({threads} thread{}) / warm after one new return | | {:.1}x | | | | |",
+                    if threads == 1 { "" } else { "s" },
+                    c.secs / incremental.secs
+                );
+            }
+        }
+        if let ([_, Some(f1), Some(f2)], [_, Some(c1), Some(c2)]) = (floors, cold) {
             println!(
-                "| {files} | {mb:.1} | cold / warm-after-one-new | 2 | {:.1}x | | | | |",
-                c.secs / incremental.secs
+                "| {files} | {mb:.1} | 2 threads / 1: floor {:.2}x, cold run {:.2}x | | | | | | |",
+                f1.secs / f2.secs,
+                c1.secs / c2.secs
             );
         }
     }

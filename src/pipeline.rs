@@ -145,8 +145,13 @@ pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunReport, Run
         cache: cache.as_ref(),
         snapshot: snapshot.as_ref(),
     };
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = config.threads {
+        builder = builder.num_threads(n);
+    }
+    let pool = builder.build().map_err(|_| RunError::Threads(config.threads.unwrap_or(0)))?;
     progress.start(candidates.len() as u64);
-    let (records, resolution, changed) = per_file(&candidates, &ctx, config.threads, progress)?;
+    let (records, resolution, changed) = pool.install(|| per_file(&candidates, &ctx, progress));
     if let Some(s) = cache.as_ref().map(crate::cache::Cache::stats) {
         tracing::info!(
             hits = s.hits,
@@ -160,10 +165,12 @@ pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunReport, Run
     // the snapshot, and only those, has nothing new to store.
     let hashed = records.iter().filter(|r| !r.sha256.is_empty()).count();
     let same = !changed && snapshot.as_ref().is_some_and(|s| s.len() == hashed);
-    if let (Some(cache), Some(context), false) = (cache.as_ref(), context.as_deref(), same) {
-        let retained: std::collections::HashSet<usize> = resolution.retained.values().copied().collect();
-        cache.store_snapshot(context, &records, |i| retained.contains(&i));
-    }
+    let store_snapshot = || {
+        if let (Some(cache), Some(context), false) = (cache.as_ref(), context.as_deref(), same) {
+            let retained: std::collections::HashSet<usize> = resolution.retained.values().copied().collect();
+            cache.store_snapshot(context, &records, |i| retained.contains(&i));
+        }
+    };
     progress.finish();
     let needs = derive(&records, &resolution, &schemas, &register);
     let (compliance, followup) = check(&cycle, &schemas, &register, &focal_points, &records, &resolution);
@@ -186,7 +193,10 @@ pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunReport, Run
         followup: out_followup,
         labels: config.labels,
     };
-    emit::write_all(&config.out, &output)?;
+    // The snapshot is written while the outputs are.
+    let ((), written) =
+        pool.install(|| rayon::join(store_snapshot, || emit::write_all(&config.out, &output)));
+    written?;
     Ok(report(&records, &resolution, &needs, &compliance, &followup, &config.out))
 }
 
@@ -203,30 +213,23 @@ fn check_cycle_questionnaires(cycle: &Cycle, schemas: &Schemas) -> Result<(), Ru
     Ok(())
 }
 
+/// The per-file stages on every candidate, in the current rayon pool.
 fn per_file(
     candidates: &[Candidate],
     ctx: &FileContext<'_>,
-    threads: Option<usize>,
     progress: &dyn Progress,
-) -> Result<(Vec<FileRecord>, Resolution, bool), RunError> {
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = threads {
-        builder = builder.num_threads(n);
-    }
-    let pool = builder.build().map_err(|_| RunError::Threads(threads.unwrap_or(0)))?;
+) -> (Vec<FileRecord>, Resolution, bool) {
     let reducer = std::sync::Mutex::new(Reducer::new(candidates.len()));
-    pool.install(|| {
-        candidates.par_iter().enumerate().for_each(|(i, c)| {
-            let (record, from) = process(c, ctx);
-            // A poisoned lock only means another worker panicked outside
-            // process_file; the records themselves are whole.
-            reducer.lock().unwrap_or_else(std::sync::PoisonError::into_inner).add(i, record, from);
-            progress.advance();
-            release_freed_memory();
-        })
+    candidates.par_iter().enumerate().for_each(|(i, c)| {
+        let (record, from) = process(c, ctx);
+        // A poisoned lock only means another worker panicked outside
+        // process_file; the records themselves are whole.
+        reducer.lock().unwrap_or_else(std::sync::PoisonError::into_inner).add(i, record, from);
+        progress.advance();
+        release_freed_memory();
     });
     let reducer = reducer.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
-    Ok(reducer.finish(candidates, ctx))
+    reducer.finish(candidates, ctx)
 }
 
 /// Gathers the records as the workers finish them, keeping memory flat: of

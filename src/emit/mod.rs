@@ -19,6 +19,8 @@ pub mod summary;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::check::{ComplianceRow, FollowupRow};
 use crate::cycle::{Cycle, Register};
 use crate::derive::Need;
@@ -50,7 +52,7 @@ pub struct RunOutput<'a> {
 }
 
 /// One output file.
-pub trait Output {
+pub trait Output: Send + Sync {
     /// File name inside the output folder.
     fn file_name(&self) -> &'static str;
     /// Writes the whole file.
@@ -88,7 +90,8 @@ fn err(path: &Path) -> impl FnOnce(io::Error) -> EmitError + '_ {
 
 /// Writes every output into `out`, atomically replacing what was there.
 ///
-/// The outputs are written and synced in a temporary folder beside `out`,
+/// The outputs are written and synced in a temporary folder beside `out`
+/// (each output a task of the current rayon pool: they are independent),
 /// which is then swapped with `out` in one step (Linux: `renameat2` with
 /// `RENAME_EXCHANGE`), so that `out` is at every moment either the previous
 /// outputs or the new ones, complete. Where the file system cannot exchange,
@@ -106,7 +109,7 @@ pub fn write_all(out: &Path, run: &RunOutput<'_>) -> Result<(), EmitError> {
     }
     std::fs::create_dir(&tmp).map_err(err(&tmp))?;
     let result = (|| {
-        for output in outputs() {
+        outputs().par_iter().try_for_each(|output| {
             let path = tmp.join(output.file_name());
             let file = std::fs::File::create(&path).map_err(err(&path))?;
             let mut w = io::BufWriter::new(file);
@@ -115,7 +118,8 @@ pub fn write_all(out: &Path, run: &RunOutput<'_>) -> Result<(), EmitError> {
                 w.into_inner().map_err(|e| EmitError { path: path.clone(), source: e.into_error() })?;
             file.sync_all().map_err(err(&path))?;
             fault_pause("written-one");
-        }
+            Ok(())
+        })?;
         sync_dir(&tmp);
         fault_pause("before-swap");
         swap_into_place(&tmp, out, &parent, &name, pid)

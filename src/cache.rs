@@ -368,13 +368,15 @@ struct KeptRef<'a> {
 /// parsed again.
 #[derive(Debug, Default)]
 pub struct Snapshot {
-    files: HashMap<(String, String), Kept>,
+    files: HashMap<(String, String), std::sync::Mutex<Option<Kept>>>,
 }
 
 impl Snapshot {
-    /// The record of the file at `path` with this content, if the last run saw it.
-    pub fn get(&self, path: &str, sha256: &str) -> Option<&Kept> {
-        self.files.get(&(path.to_owned(), sha256.to_owned()))
+    /// Takes the record of the file at `path` with this content, if the last
+    /// run saw it (each record is taken once: a run sees each path once).
+    pub fn take(&self, path: &str, sha256: &str) -> Option<Kept> {
+        let slot = self.files.get(&(path.to_owned(), sha256.to_owned()))?;
+        slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()
     }
 
     /// Files in the snapshot.
@@ -427,7 +429,7 @@ impl Cache {
         let files = kept
             .into_iter()
             .filter(|k| !k.record.sha256.is_empty())
-            .map(|k| ((k.record.path.clone(), k.record.sha256.clone()), k))
+            .map(|k| ((k.record.path.clone(), k.record.sha256.clone()), std::sync::Mutex::new(Some(k))))
             .collect();
         Some(Snapshot { files })
     }

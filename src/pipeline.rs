@@ -484,12 +484,12 @@ fn process_file_inner(c: &Candidate, ctx: &FileContext<'_>) -> (FileRecord, From
         Err(settled) => *settled,
         Ok((bytes, sha256)) => {
             // A file the last run saw, at the same path with the same bytes.
-            if let Some(kept) = ctx.snapshot.and_then(|s| s.get(&c.rel, &sha256)) {
+            if let Some(kept) = ctx.snapshot.and_then(|s| s.take(&c.rel, &sha256)) {
                 if let Some(cache) = ctx.cache {
                     cache.count_reused();
                 }
                 let from = if kept.answers { From::Kept } else { From::KeptWithoutAnswers };
-                return (kept.record.clone(), from);
+                return (kept.record, from);
             }
             crate::cache::judge(ctx.cache, c, bytes, sha256, ctx.limits)
         }

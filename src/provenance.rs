@@ -7,6 +7,7 @@
 //! them (row 1, column A, line 1).
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -15,8 +16,9 @@ use serde::{Deserialize, Serialize};
 pub enum SourceRef {
     /// A spreadsheet cell: sheet name, zero-based row and column.
     Cell {
-        /// Sheet name as the workbook spells it.
-        sheet: String,
+        /// Sheet name as the workbook spells it (shared by the references
+        /// of one sheet).
+        sheet: Arc<str>,
         /// Zero-based row index (row 1 in a spreadsheet is 0 here).
         row: u32,
         /// Zero-based column index (column A is 0).
@@ -36,7 +38,12 @@ pub enum SourceRef {
 impl SourceRef {
     /// A spreadsheet cell reference.
     pub fn cell(sheet: &str, row: u32, col: u32) -> Self {
-        SourceRef::Cell { sheet: sheet.to_owned(), row, col }
+        SourceRef::Cell { sheet: Arc::from(sheet), row, col }
+    }
+
+    /// A reference to a cell of a sheet whose name is already shared.
+    pub fn cell_in(sheet: &Arc<str>, row: u32, col: u32) -> Self {
+        SourceRef::Cell { sheet: Arc::clone(sheet), row, col }
     }
 }
 

@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Cursor;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use calamine::{Data, DataRef, ExcelDateTime, Ods, Reader, SheetType, Xls, Xlsb, Xlsx};
 use regex::Regex;
@@ -324,6 +324,8 @@ impl<'v> ReturnBuilder<'v> {
     }
 
     fn sheet(&mut self, sheet: &str, cells: Vec<Cell>) {
+        let sheet: Arc<str> = Arc::from(sheet);
+        let sheet = &sheet;
         let mut header: Option<Header> = None;
         let mut start = 0;
         while start < cells.len() {
@@ -334,7 +336,7 @@ impl<'v> ReturnBuilder<'v> {
         }
     }
 
-    fn row(&mut self, sheet: &str, row: u32, cells: &[Cell], header: &mut Option<Header>) {
+    fn row(&mut self, sheet: &Arc<str>, row: u32, cells: &[Cell], header: &mut Option<Header>) {
         if self.out.cover.len() + self.out.answers.len() + self.out.problems.len() >= self.max_records {
             self.overflow = true;
             return;
@@ -348,7 +350,7 @@ impl<'v> ReturnBuilder<'v> {
         // A cover key in column A; its value in column C.
         if let Some(key) = text_at(0).and_then(|t| self.cover_key(t)) {
             let value = at(2).cloned().unwrap_or(RawValue::Empty);
-            self.out.cover.push((key, RawField { value, source: SourceRef::cell(sheet, row, 2) }));
+            self.out.cover.push((key, RawField { value, source: SourceRef::cell_in(sheet, row, 2) }));
             return;
         }
 
@@ -371,11 +373,11 @@ impl<'v> ReturnBuilder<'v> {
         let field = |key: ColumnKey| {
             h.columns.get(&key).map(|&col| RawField {
                 value: at(col).cloned().unwrap_or(RawValue::Empty),
-                source: SourceRef::cell(sheet, row, col),
+                source: SourceRef::cell_in(sheet, row, col),
             })
         };
         let answer = field(ColumnKey::Answer)
-            .unwrap_or(RawField { value: RawValue::Empty, source: SourceRef::cell(sheet, row, id_col) });
+            .unwrap_or(RawField { value: RawValue::Empty, source: SourceRef::cell_in(sheet, row, id_col) });
         let assistance = field(ColumnKey::Assistance).filter(|f| !f.value.is_blank()).into_iter().collect();
         let comment = field(ColumnKey::Comment).filter(|f| !f.value.is_blank());
         let marks = h
@@ -386,14 +388,14 @@ impl<'v> ReturnBuilder<'v> {
                 (!value.is_blank()).then(|| {
                     (
                         code.clone(),
-                        RawField { value: value.clone(), source: SourceRef::cell(sheet, row, *col) },
+                        RawField { value: value.clone(), source: SourceRef::cell_in(sheet, row, *col) },
                     )
                 })
             })
             .collect();
         self.out.answers.push(RawAnswer {
             question: id.to_owned(),
-            id_source: SourceRef::cell(sheet, row, id_col),
+            id_source: SourceRef::cell_in(sheet, row, id_col),
             answer,
             assistance,
             marks,
@@ -407,7 +409,7 @@ impl<'v> ReturnBuilder<'v> {
     }
 
     /// Recognises a header row; reports one that names `id` without `answer`.
-    fn header_row(&mut self, sheet: &str, row: u32, cells: &[Cell]) -> Option<Header> {
+    fn header_row(&mut self, sheet: &Arc<str>, row: u32, cells: &[Cell]) -> Option<Header> {
         let mut columns: BTreeMap<ColumnKey, u32> = BTreeMap::new();
         let mut marks = Vec::new();
         let mut others = Vec::new();
@@ -419,11 +421,11 @@ impl<'v> ReturnBuilder<'v> {
                 if let Some(first) = columns.get(&key) {
                     self.out.problems.push(Problem::warning(
                         "duplicate-column",
-                        SourceRef::cell(sheet, row, *col),
+                        SourceRef::cell_in(sheet, row, *col),
                         format!(
                             "a second {:?} column; the one in {} is read",
                             key.code(),
-                            SourceRef::cell(sheet, row, *first)
+                            SourceRef::cell_in(sheet, row, *first)
                         ),
                     ));
                 } else {
@@ -446,7 +448,7 @@ impl<'v> ReturnBuilder<'v> {
             let id_col = columns.get(&ColumnKey::Id).copied().unwrap_or(0);
             self.out.problems.push(Problem::error(
                 "header-incomplete",
-                SourceRef::cell(sheet, row, id_col),
+                SourceRef::cell_in(sheet, row, id_col),
                 format!(
                     "header \"answer\" not found{}; the rows below this header are not read",
                     if others.is_empty() {

@@ -194,11 +194,14 @@ impl Cache {
         let path = self.path(kind, key);
         let parent = path.parent().unwrap_or(&self.dir);
         std::fs::create_dir_all(parent)?;
-        let bytes = encode(key, value)?;
+        let (header, payload) = encode(key, value)?;
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let tmp = parent.join(format!(".tmp-{}-{n}-{key}", std::process::id()));
-        let written = std::fs::File::create(&tmp).and_then(|mut f| f.write_all(&bytes));
+        let written = std::fs::File::create(&tmp).and_then(|mut f| {
+            f.write_all(&header)?;
+            f.write_all(&payload)
+        });
         let renamed = written.and_then(|()| std::fs::rename(&tmp, &path));
         if renamed.is_err() {
             let _ = std::fs::remove_file(&tmp);
@@ -477,13 +480,14 @@ fn checksum(data: &[u8]) -> String {
     format!("{:016x}", h.wrapping_mul(K))
 }
 
-/// An entry: `MAGIC VERSION KEY LENGTH CHECKSUM\n` then the JSON payload.
-fn encode<T: Serialize>(key: &str, value: &T) -> std::io::Result<Vec<u8>> {
+/// An entry: `MAGIC VERSION KEY LENGTH CHECKSUM\n` then the JSON payload
+/// (the two parts, written one after the other: a snapshot's payload is
+/// megabytes, not worth copying).
+fn encode<T: Serialize>(key: &str, value: &T) -> std::io::Result<(Vec<u8>, Vec<u8>)> {
     let payload = serde_json::to_vec(value).map_err(std::io::Error::other)?;
     let sum = checksum(&payload);
-    let mut out = format!("{MAGIC} {FORMAT_VERSION} {key} {} {sum}\n", payload.len()).into_bytes();
-    out.extend_from_slice(&payload);
-    Ok(out)
+    let header = format!("{MAGIC} {FORMAT_VERSION} {key} {} {sum}\n", payload.len()).into_bytes();
+    Ok((header, payload))
 }
 
 /// The value of an entry, if every check passes.
@@ -593,7 +597,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let c = cache(dir.path());
         let key = c.key(SHA, Format::Xml);
-        let good = encode::<Ingested>(&key, &Ok(sample())).unwrap();
+        let good = encode::<Ingested>(&key, &Ok(sample())).map(|(h, p)| [h, p].concat()).unwrap();
         let header_end = good.iter().position(|b| *b == b'\n').unwrap();
         let header = String::from_utf8(good[..header_end].to_vec()).unwrap();
         let payload = &good[header_end + 1..];

@@ -256,7 +256,7 @@ struct Reducer {
 
 /// Where a record comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum From {
+enum Origin {
     /// The file was read by the per-file stages.
     Read,
     /// The snapshot, with the return's answers.
@@ -282,9 +282,9 @@ impl Reducer {
         }
     }
 
-    fn add(&mut self, i: usize, mut record: FileRecord, from: From) {
-        self.changed |= from == From::Read;
-        if from == From::KeptWithoutAnswers
+    fn add(&mut self, i: usize, mut record: FileRecord, from: Origin) {
+        self.changed |= from == Origin::Read;
+        if from == Origin::KeptWithoutAnswers
             && let Some(d) = self.dropped.get_mut(i)
         {
             *d = true;
@@ -292,7 +292,7 @@ impl Reducer {
         // Only records read in this run compete: one from the snapshot kept
         // its answers because the last run retained it (at most one per
         // State and questionnaire), and one without them has none to drop.
-        if from == From::Read
+        if from == Origin::Read
             && let Some(ret) = record.as_return()
         {
             let key = (ret.iso3.clone(), ret.questionnaire.clone());
@@ -406,7 +406,7 @@ pub fn process_file(c: &Candidate, ctx: &FileContext<'_>) -> FileRecord {
 }
 
 /// [`process_file`], and where the record came from.
-fn process(c: &Candidate, ctx: &FileContext<'_>) -> (FileRecord, From) {
+fn process(c: &Candidate, ctx: &FileContext<'_>) -> (FileRecord, Origin) {
     quiet_file_panics();
     IN_FILE.with(|n| n.set(n.get() + 1));
     let result = catch_unwind(AssertUnwindSafe(|| process_file_inner(c, ctx)));
@@ -437,7 +437,7 @@ fn process(c: &Candidate, ctx: &FileContext<'_>) -> (FileRecord, From) {
                 )),
                 problems: Vec::new(),
             };
-            (record, From::Read)
+            (record, Origin::Read)
         }
     }
 }
@@ -479,7 +479,7 @@ fn inject_fault(rel: &str) {
     }
 }
 
-fn process_file_inner(c: &Candidate, ctx: &FileContext<'_>) -> (FileRecord, From) {
+fn process_file_inner(c: &Candidate, ctx: &FileContext<'_>) -> (FileRecord, Origin) {
     let (examined, verdict) = match discover::read(c, ctx.limits) {
         Err(settled) => *settled,
         Ok((bytes, sha256)) => {
@@ -488,7 +488,7 @@ fn process_file_inner(c: &Candidate, ctx: &FileContext<'_>) -> (FileRecord, From
                 if let Some(cache) = ctx.cache {
                     cache.count_reused();
                 }
-                let from = if kept.answers { From::Kept } else { From::KeptWithoutAnswers };
+                let from = if kept.answers { Origin::Kept } else { Origin::KeptWithoutAnswers };
                 return (kept.record, from);
             }
             crate::cache::judge(ctx.cache, c, bytes, sha256, ctx.limits)
@@ -516,7 +516,7 @@ fn process_file_inner(c: &Candidate, ctx: &FileContext<'_>) -> (FileRecord, From
         Verdict::Process => read_return(&bytes, &record.sha256, format, &c.rel, ctx, &mut record.problems),
     };
     tracing::debug!(file = %c.rel, "processed");
-    (record, From::Read)
+    (record, Origin::Read)
 }
 
 /// ingest -> bind -> normalize -> validate for one file's bytes.
@@ -626,4 +626,107 @@ fn report(
         r.compliance[k] += 1;
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Instrument;
+    use crate::provenance::SourceRef;
+    use crate::validate::{Answer, AnswerStatus};
+
+    fn ret(path: &str, sha: &str, day: u32, answered: usize) -> FileRecord {
+        let answer = Answer {
+            question: "UNTOC.5.1".into(),
+            index: Some(1),
+            kind: None,
+            status: AnswerStatus::Valid,
+            value: None,
+            raw: path.into(),
+            source: SourceRef::cell("Answers", 4, 2),
+            assistance: Vec::new(),
+            assistance_source: None,
+            comment: None,
+        };
+        FileRecord {
+            path: path.into(),
+            bytes: 1,
+            sha256: sha.into(),
+            format: Format::Xlsx,
+            outcome: Outcome::Return(Box::new(ReturnRecord {
+                iso3: "FRA".into(),
+                questionnaire: "UNTOC-2026".into(),
+                instrument: Instrument::Untoc,
+                bound: true,
+                version: 1,
+                submitted: Date::new(2026, 3, day),
+                language: None,
+                focal_point: None,
+                answers: vec![answer],
+                required_missing: Vec::new(),
+                answered,
+                instance_id: None,
+                deprecated_id: None,
+                content_key: sha.into(),
+            })),
+            problems: Vec::new(),
+        }
+    }
+
+    fn has_answers(r: &FileRecord) -> bool {
+        r.as_return().is_some_and(|r| !r.answers.is_empty())
+    }
+
+    /// All the orders of `n` indices.
+    fn orders(n: usize) -> Vec<Vec<usize>> {
+        if n == 0 {
+            return vec![Vec::new()];
+        }
+        let mut out = Vec::new();
+        for rest in orders(n - 1) {
+            for at in 0..=rest.len() {
+                let mut o = rest.clone();
+                o.insert(at, n - 1);
+                out.push(o);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_same_return_keeps_its_answers_whatever_order_the_records_arrive_in() {
+        // The latest; then more answers on an earlier date; a byte-identical
+        // copy of the latest under a later path; an earlier one.
+        let records = [
+            ret("a/late.xlsx", "cc", 9, 10),
+            ret("b/early-full.xlsx", "dd", 5, 40),
+            ret("c/late-copy.xlsx", "cc", 9, 10),
+            ret("d/earliest.xlsx", "ee", 1, 40),
+        ];
+        for order in orders(records.len()) {
+            let mut reducer = Reducer::new(records.len());
+            for &i in &order {
+                reducer.add(i, records[i].clone(), Origin::Read);
+            }
+            let kept: Vec<bool> =
+                reducer.records.iter().map(|r| r.as_ref().is_some_and(has_answers)).collect();
+            assert_eq!(kept, [true, false, false, false], "order {order:?}");
+            assert_eq!(reducer.dropped, [false, true, true, true], "order {order:?}");
+            assert!(reducer.changed);
+        }
+    }
+
+    #[test]
+    fn records_from_the_snapshot_keep_what_they_had_and_do_not_compete() {
+        let mut reducer = Reducer::new(3);
+        let mut without = ret("a/late.xlsx", "cc", 9, 10);
+        drop_answers(&mut without);
+        reducer.add(0, without, Origin::KeptWithoutAnswers);
+        reducer.add(1, ret("b/retained.xlsx", "dd", 5, 40), Origin::Kept);
+        reducer.add(2, ret("c/new.xlsx", "ee", 1, 40), Origin::Read);
+        let kept: Vec<bool> = reducer.records.iter().map(|r| r.as_ref().is_some_and(has_answers)).collect();
+        // The new file is the only one read: it leads, and keeps its answers.
+        assert_eq!(kept, [false, true, true]);
+        assert_eq!(reducer.dropped, [true, false, false]);
+    }
 }

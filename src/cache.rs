@@ -45,6 +45,7 @@ use crate::ingest::ingest;
 use crate::model::{Format, RawReturn, Reason, Rejection};
 use crate::record::FileRecord;
 use crate::schema::Vocabulary;
+use crate::validate::Answer;
 
 /// The first word of every entry.
 const MAGIC: &str = "art32-ingest-cache";
@@ -73,6 +74,7 @@ enum Kind {
     Ingest,
     Examine,
     Records,
+    Answers,
 }
 
 impl Kind {
@@ -81,6 +83,7 @@ impl Kind {
             Kind::Ingest => "ingest",
             Kind::Examine => "examine",
             Kind::Records => "records",
+            Kind::Answers => "answers",
         }
     }
 }
@@ -350,9 +353,10 @@ fn build_id() -> String {
 /// One file's record in a run snapshot.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Kept {
-    /// The record, as the per-file stages left it.
+    /// The record, as the per-file stages left it, without its answers.
     pub record: FileRecord,
-    /// Whether it holds its answers: only the returns that run retained do.
+    /// Whether its answers were stored too: only those of the returns that
+    /// run retained are.
     pub answers: bool,
 }
 
@@ -369,8 +373,16 @@ struct KeptRef<'a> {
 /// the snapshot is keyed by ([`context`]), so a file of the same path and
 /// SHA-256 under the same context gets the same record without being
 /// parsed again.
+///
+/// The snapshot itself holds the records without their answers (a few
+/// hundred bytes each); the answers of each retained return are an entry of
+/// their own, under the same context, path and SHA-256, written once, when
+/// the return is first retained, and read by the worker that takes the
+/// record. So a run after one new return rewrites the small snapshot and
+/// one answers entry, and decodes the answers on every worker at once.
 #[derive(Debug, Default)]
 pub struct Snapshot {
+    context: String,
     files: HashMap<(String, String), std::sync::Mutex<Option<Kept>>>,
 }
 
@@ -426,6 +438,10 @@ impl Cache {
         self.key_of("records", "snapshot", context)
     }
 
+    fn answers_key(&self, context: &str, path: &str, sha256: &str) -> String {
+        self.key_of("answers", context, &format!("{}\n{path}\n{sha256}", path.len()))
+    }
+
     /// The trusted snapshot of the last run under `context`, if there is one.
     pub fn load_snapshot(&self, context: &str) -> Option<Snapshot> {
         let kept: Vec<Kept> = self.read(Kind::Records, &self.snapshot_key(context))?;
@@ -434,14 +450,33 @@ impl Cache {
             .filter(|k| !k.record.sha256.is_empty())
             .map(|k| ((k.record.path.clone(), k.record.sha256.clone()), std::sync::Mutex::new(Some(k))))
             .collect();
-        Some(Snapshot { files })
+        Some(Snapshot { context: context.to_owned(), files })
     }
 
-    /// Stores this run's records under `context`; `answers(i)` tells whether
-    /// record `i` holds its answers.
-    pub fn store_snapshot(&self, context: &str, records: &[FileRecord], answers: impl Fn(usize) -> bool) {
+    /// The answers of a record taken from `snapshot`, if they were stored
+    /// and their entry is trusted.
+    pub fn load_answers(&self, snapshot: &Snapshot, record: &FileRecord) -> Option<Vec<Answer>> {
+        self.read(Kind::Answers, &self.answers_key(&snapshot.context, &record.path, &record.sha256))
+    }
+
+    /// Stores this run's records under `context`, without their answers;
+    /// `retained(i)` tells whether record `i` is a retained return, whose
+    /// answers are kept, and `stored(i)` whether they were read from their
+    /// entry (which is then not written again).
+    pub fn store_snapshot(
+        &self,
+        context: &str,
+        records: &[FileRecord],
+        retained: impl Fn(usize) -> bool,
+        stored: impl Fn(usize) -> bool,
+    ) {
+        for (i, r) in records.iter().enumerate() {
+            if let (true, false, Some(ret)) = (retained(i), stored(i), r.as_return()) {
+                self.store(Kind::Answers, &self.answers_key(context, &r.path, &r.sha256), &ret.answers);
+            }
+        }
         let kept: Vec<KeptRef<'_>> =
-            records.iter().enumerate().map(|(i, record)| KeptRef { record, answers: answers(i) }).collect();
+            records.iter().enumerate().map(|(i, record)| KeptRef { record, answers: retained(i) }).collect();
         self.store(Kind::Records, &self.snapshot_key(context), &kept);
     }
 

@@ -151,7 +151,8 @@ pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunReport, Run
     }
     let pool = builder.build().map_err(|_| RunError::Threads(config.threads.unwrap_or(0)))?;
     progress.start(candidates.len() as u64);
-    let (records, resolution, changed) = pool.install(|| per_file(&candidates, &ctx, progress));
+    let Gathered { records, resolution, changed, stored } =
+        pool.install(|| per_file(&candidates, &ctx, progress));
     if let Some(s) = cache.as_ref().map(crate::cache::Cache::stats) {
         tracing::info!(
             hits = s.hits,
@@ -168,7 +169,7 @@ pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunReport, Run
     let store_snapshot = || {
         if let (Some(cache), Some(context), false) = (cache.as_ref(), context.as_deref(), same) {
             let retained: std::collections::HashSet<usize> = resolution.retained.values().copied().collect();
-            cache.store_snapshot(context, &records, |i| retained.contains(&i));
+            cache.store_snapshot(context, &records, |i| retained.contains(&i), |i| stored[i]);
         }
     };
     progress.finish();
@@ -214,11 +215,7 @@ fn check_cycle_questionnaires(cycle: &Cycle, schemas: &Schemas) -> Result<(), Ru
 }
 
 /// The per-file stages on every candidate, in the current rayon pool.
-fn per_file(
-    candidates: &[Candidate],
-    ctx: &FileContext<'_>,
-    progress: &dyn Progress,
-) -> (Vec<FileRecord>, Resolution, bool) {
+fn per_file(candidates: &[Candidate], ctx: &FileContext<'_>, progress: &dyn Progress) -> Gathered {
     let reducer = std::sync::Mutex::new(Reducer::new(candidates.len()));
     candidates.par_iter().enumerate().for_each(|(i, c)| {
         let (record, from) = process(c, ctx);
@@ -252,6 +249,20 @@ struct Reducer {
     dropped: Vec<bool>,
     /// Whether a record did not come from the snapshot.
     changed: bool,
+    /// Indices of records whose answers came from their snapshot entry.
+    stored: Vec<bool>,
+}
+
+/// What the per-file stages give the rest of the run.
+struct Gathered {
+    /// Every record, in candidate order; the retained returns with answers.
+    records: Vec<FileRecord>,
+    /// Which returns count.
+    resolution: Resolution,
+    /// Whether any record was read in this run, not taken from the snapshot.
+    changed: bool,
+    /// Per record: whether its answers came from its snapshot entry.
+    stored: Vec<bool>,
 }
 
 /// Where a record comes from.
@@ -279,11 +290,17 @@ impl Reducer {
             leader: std::collections::HashMap::new(),
             dropped: vec![false; n],
             changed: false,
+            stored: vec![false; n],
         }
     }
 
     fn add(&mut self, i: usize, mut record: FileRecord, from: Origin) {
         self.changed |= from == Origin::Read;
+        if from == Origin::Kept
+            && let Some(s) = self.stored.get_mut(i)
+        {
+            *s = true;
+        }
         if from == Origin::KeptWithoutAnswers
             && let Some(d) = self.dropped.get_mut(i)
         {
@@ -325,8 +342,8 @@ impl Reducer {
 
     /// The records in candidate order, every retained return with its
     /// answers (read again when they were dropped), and their resolution.
-    fn finish(self, candidates: &[Candidate], ctx: &FileContext<'_>) -> (Vec<FileRecord>, Resolution, bool) {
-        let Reducer { records, mut dropped, mut changed, .. } = self;
+    fn finish(self, candidates: &[Candidate], ctx: &FileContext<'_>) -> Gathered {
+        let Reducer { records, mut dropped, mut changed, mut stored, .. } = self;
         let mut records: Vec<FileRecord> = records
             .into_iter()
             .zip(candidates)
@@ -344,13 +361,14 @@ impl Reducer {
                         drop_answers(r);
                     }
                 }
-                return (records, resolution, changed);
+                return Gathered { records, resolution, changed, stored };
             }
             tracing::debug!(files = missing.len(), "reading retained returns again for their answers");
             changed = true;
             let fresh = FileContext { snapshot: None, ..*ctx };
             for i in missing {
                 dropped[i] = false;
+                stored[i] = false;
                 let again = process_file(&candidates[i], &fresh);
                 records[i] = if again.sha256 == records[i].sha256 {
                     again
@@ -484,12 +502,20 @@ fn process_file_inner(c: &Candidate, ctx: &FileContext<'_>) -> (FileRecord, Orig
         Err(settled) => *settled,
         Ok((bytes, sha256)) => {
             // A file the last run saw, at the same path with the same bytes.
-            if let Some(kept) = ctx.snapshot.and_then(|s| s.take(&c.rel, &sha256)) {
-                if let Some(cache) = ctx.cache {
-                    cache.count_reused();
-                }
-                let from = if kept.answers { Origin::Kept } else { Origin::KeptWithoutAnswers };
-                return (kept.record, from);
+            if let (Some(snapshot), Some(cache)) = (ctx.snapshot, ctx.cache)
+                && let Some(kept) = snapshot.take(&c.rel, &sha256)
+            {
+                cache.count_reused();
+                let mut record = kept.record;
+                let answers = kept.answers.then(|| cache.load_answers(snapshot, &record)).flatten();
+                let origin = match (answers, &mut record.outcome) {
+                    (Some(answers), Outcome::Return(ret)) => {
+                        ret.answers = answers;
+                        Origin::Kept
+                    }
+                    _ => Origin::KeptWithoutAnswers,
+                };
+                return (record, origin);
             }
             crate::cache::judge(ctx.cache, c, bytes, sha256, ctx.limits)
         }

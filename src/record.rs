@@ -60,7 +60,9 @@ pub struct ReturnRecord {
     pub language: Option<Lang>,
     /// Focal point on the cover.
     pub focal_point: Option<FocalPoint>,
-    /// Every answer row.
+    /// Every answer row (never part of the record's serialized form: the
+    /// run snapshot keeps answers apart, see [`crate::cache::Snapshot`]).
+    #[serde(skip)]
     pub answers: Vec<Answer>,
     /// Required questions without a valid answer.
     pub required_missing: Vec<String>,

@@ -192,7 +192,11 @@ fn corrupt_entries_are_ignored_and_rewritten() {
     // Damage every entry a different way: truncated, a flipped payload byte,
     // another version, random bytes, empty, swapped with another entry.
     let files = entries(&cache);
-    assert_eq!(files.len(), 49, "24 ingest and 24 examine entries, and the snapshot");
+    assert_eq!(
+        files.len(),
+        53,
+        "24 ingest and 24 examine entries, the snapshot and the answers of the 4 retained returns"
+    );
     let first = std::fs::read(&files[0]).unwrap();
     for (i, f) in files.iter().enumerate() {
         let mut bytes = std::fs::read(f).unwrap();
@@ -214,6 +218,19 @@ fn corrupt_entries_are_ignored_and_rewritten() {
     // The entries were rewritten whole: the next run trusts them all.
     assert_eq!(run_cycle(dir, &dir.join("warm"), &["--cache", c]), stats(0, 0, 0, 24));
     assert_eq!(outputs(&dir.join("cold")), outputs(&dir.join("warm")));
+    // A damaged answers entry: its return is read again (from its ingest
+    // entry) and the answers entry rewritten.
+    let answers = entries(&cache.join("answers"));
+    assert_eq!(answers.len(), 4);
+    for f in &answers {
+        let mut bytes = std::fs::read(f).unwrap();
+        let n = bytes.len() - 2;
+        bytes[n] ^= 0x01;
+        std::fs::write(f, bytes).unwrap();
+    }
+    assert_eq!(run_cycle(dir, &dir.join("answers"), &["--cache", c]), stats(4, 0, 4, 24));
+    assert_eq!(outputs(&dir.join("cold")), outputs(&dir.join("answers")));
+    assert_eq!(run_cycle(dir, &dir.join("warm"), &["--cache", c]), stats(0, 0, 0, 24));
     std::fs::remove_dir_all(cache.join("records")).unwrap();
     assert_eq!(run_cycle(dir, &dir.join("entries"), &["--cache", c]), stats(24, 0, 0, 0));
     assert_eq!(outputs(&dir.join("cold")), outputs(&dir.join("entries")));

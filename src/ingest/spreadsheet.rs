@@ -246,6 +246,19 @@ fn from_data(v: &Data) -> RawValue {
     }
 }
 
+/// The text of the cell in column `col` of a row, if it holds text.
+fn text_at(cells: &[Cell], col: u32) -> Option<&str> {
+    match cells.iter().find(|c| c.1 == col).map(|c| &c.2) {
+        Some(RawValue::Text(t)) => Some(t.as_str()),
+        _ => None,
+    }
+}
+
+/// Moves the value of the cell in column `col` out of a row's cells.
+fn take(cells: &mut [Cell], col: u32) -> Option<RawValue> {
+    cells.iter_mut().find(|c| c.1 == col).map(|c| std::mem::replace(&mut c.2, RawValue::Empty))
+}
+
 /// Where the columns of the current answer table are.
 #[derive(Debug, Clone)]
 struct Header {
@@ -323,7 +336,7 @@ impl<'v> ReturnBuilder<'v> {
         Lookups::remember(&mut self.seen.column, text, |t| vocab.column_key(t))
     }
 
-    fn sheet(&mut self, sheet: &str, cells: Vec<Cell>) {
+    fn sheet(&mut self, sheet: &str, mut cells: Vec<Cell>) {
         let sheet: Arc<str> = Arc::from(sheet);
         let sheet = &sheet;
         let mut header: Option<Header> = None;
@@ -331,25 +344,21 @@ impl<'v> ReturnBuilder<'v> {
         while start < cells.len() {
             let row = cells[start].0;
             let end = cells[start..].iter().position(|c| c.0 != row).map_or(cells.len(), |n| start + n);
-            self.row(sheet, row, &cells[start..end], &mut header);
+            self.row(sheet, row, &mut cells[start..end], &mut header);
             start = end;
         }
     }
 
-    fn row(&mut self, sheet: &Arc<str>, row: u32, cells: &[Cell], header: &mut Option<Header>) {
+    /// Reads one row. The values a cover field or an answer keeps are moved
+    /// out of `cells`, not copied: each cell is read once.
+    fn row(&mut self, sheet: &Arc<str>, row: u32, cells: &mut [Cell], header: &mut Option<Header>) {
         if self.out.cover.len() + self.out.answers.len() + self.out.problems.len() >= self.max_records {
             self.overflow = true;
             return;
         }
-        let at = |col: u32| cells.iter().find(|c| c.1 == col).map(|c| &c.2);
-        let text_at = |col: u32| match at(col) {
-            Some(RawValue::Text(t)) => Some(t.as_str()),
-            _ => None,
-        };
-
         // A cover key in column A; its value in column C.
-        if let Some(key) = text_at(0).and_then(|t| self.cover_key(t)) {
-            let value = at(2).cloned().unwrap_or(RawValue::Empty);
+        if let Some(key) = text_at(cells, 0).and_then(|t| self.cover_key(t)) {
+            let value = take(cells, 2).unwrap_or(RawValue::Empty);
             self.out.cover.push((key, RawField { value, source: SourceRef::cell_in(sheet, row, 2) }));
             return;
         }
@@ -358,8 +367,8 @@ impl<'v> ReturnBuilder<'v> {
         // (SPEC 4: "every following row whose id cell holds a question id").
         let answer_id = header.as_ref().and_then(|h| {
             let id_col = *h.columns.get(&ColumnKey::Id)?;
-            let id = text_at(id_col).map(str::trim).filter(|t| matches(&ID_CELL, t))?;
-            Some((id_col, id))
+            let id = text_at(cells, id_col).map(str::trim).filter(|t| matches(&ID_CELL, t))?;
+            Some((id_col, id.to_owned()))
         });
         let Some((id_col, id)) = answer_id else {
             // A header row: holds the column keys `id` and `answer`.
@@ -370,9 +379,11 @@ impl<'v> ReturnBuilder<'v> {
             return;
         };
         let Some(h) = header.as_ref() else { return };
-        let field = |key: ColumnKey| {
+        // Distinct keys and marks name distinct columns (a cell names one),
+        // so no value is wanted twice.
+        let mut field = |key: ColumnKey| {
             h.columns.get(&key).map(|&col| RawField {
-                value: at(col).cloned().unwrap_or(RawValue::Empty),
+                value: take(cells, col).unwrap_or(RawValue::Empty),
                 source: SourceRef::cell_in(sheet, row, col),
             })
         };
@@ -384,17 +395,13 @@ impl<'v> ReturnBuilder<'v> {
             .marks
             .iter()
             .filter_map(|(code, col)| {
-                let value = at(*col)?;
-                (!value.is_blank()).then(|| {
-                    (
-                        code.clone(),
-                        RawField { value: value.clone(), source: SourceRef::cell_in(sheet, row, *col) },
-                    )
-                })
+                let value = take(cells, *col)?;
+                (!value.is_blank())
+                    .then(|| (code.clone(), RawField { value, source: SourceRef::cell_in(sheet, row, *col) }))
             })
             .collect();
         self.out.answers.push(RawAnswer {
-            question: id.to_owned(),
+            question: id,
             id_source: SourceRef::cell_in(sheet, row, id_col),
             answer,
             assistance,

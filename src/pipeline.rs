@@ -356,8 +356,10 @@ impl Reducer {
             let missing: Vec<usize> = resolution.retained.values().copied().filter(|&i| dropped[i]).collect();
             if missing.is_empty() {
                 // Answers are kept for the retained returns only.
+                let retained: std::collections::HashSet<usize> =
+                    resolution.retained.values().copied().collect();
                 for (i, r) in records.iter_mut().enumerate() {
-                    if !dropped[i] && !resolution.retained.values().any(|&k| k == i) {
+                    if !dropped[i] && !retained.contains(&i) {
                         drop_answers(r);
                     }
                 }

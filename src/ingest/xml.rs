@@ -205,8 +205,8 @@ fn parse(text: &str, limits: &Limits) -> Result<Vec<Node>, Rejection> {
     };
     loop {
         let start = usize::try_from(reader.buffer_position()).unwrap_or(0);
-        let (ns, event) = match reader.read_resolved_event() {
-            Ok((ns, ev)) => (namespace(ns), ev),
+        let event = match reader.read_event() {
+            Ok(ev) => ev,
             Err(e) => return Err(malformed(&reader, &mut lines, &e)),
         };
         match event {
@@ -235,15 +235,36 @@ fn parse(text: &str, limits: &Limits) -> Result<Vec<Node>, Rejection> {
                     ));
                 }
                 let line = lines.at(start);
-                let node = element(&reader, e, ns, line, limits)?;
-                let name = node.name.clone();
+                // Only the root's namespace is looked at (a native return's
+                // must be RETURN_NS).
+                let ns = stack.is_empty().then(|| namespace(reader.resolver().resolve_element(e.name()).0));
+                let node = element(&reader, e, ns.flatten(), line, limits)?;
+                // `/name` for the root, `PARENT/name[k]` below it (the k-th
+                // child of that name), built without the formatting machinery:
+                // every element has one.
                 let path = match stack.last() {
-                    None => format!("/{name}"),
+                    None => ["/", node.name.as_str()].concat(),
                     Some(&parent) => {
                         let counts = sibling_counts.last_mut().ok_or_else(|| internal("sibling counts"))?;
-                        let k = counts.entry(name.clone()).or_insert(0);
-                        *k += 1;
-                        format!("{}/{name}[{k}]", nodes[parent].path)
+                        let k = match counts.get_mut(node.name.as_str()) {
+                            Some(k) => {
+                                *k += 1;
+                                *k
+                            }
+                            None => {
+                                counts.insert(node.name.clone(), 1);
+                                1
+                            }
+                        };
+                        let parent_path = &nodes[parent].path;
+                        let mut path = String::with_capacity(parent_path.len() + node.name.len() + 8);
+                        path.push_str(parent_path);
+                        path.push('/');
+                        path.push_str(&node.name);
+                        path.push('[');
+                        path.push_str(&k.to_string());
+                        path.push(']');
+                        path
                     }
                 };
                 let idx = nodes.len();

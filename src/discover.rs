@@ -385,7 +385,7 @@ fn utf16le(s: &str) -> Vec<u8> {
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+    !needle.is_empty() && memchr::memmem::find(hay, needle).is_some()
 }
 
 fn sniff(bytes: &[u8], ext: &str, limits: &Limits) -> Sniffed {

@@ -184,9 +184,9 @@ fn check_ods_content(content: impl BufRead, limits: &Limits) -> Result<(), Rejec
                         });
                     }
                     "table:table-cell" | "table:covered-table-cell" if row.is_some() => {
-                        let value_attrs = value_attr_text(&e);
+                        let (repeat, value_attrs) = cell_attrs(&e);
                         cell = Some(OdsCell {
-                            repeat: repeat_attr(&e, "table:number-columns-repeated"),
+                            repeat,
                             non_empty: value_attrs.is_some(),
                             text: value_attrs.unwrap_or(0),
                             depth: 0,
@@ -271,15 +271,23 @@ fn check_ods_content(content: impl BufRead, limits: &Limits) -> Result<(), Rejec
 
 /// Bytes of the attributes that give a cell a value (`office:*`,
 /// `table:formula`), or `None` when it has none.
-fn value_attr_text(e: &BytesStart<'_>) -> Option<u64> {
+/// A cell's column repeat (as [`repeat_attr`] reads it) and the text of its
+/// value attributes (`office:*`, `table:formula`), if it has any: one pass
+/// over its attributes.
+fn cell_attrs(e: &BytesStart<'_>) -> (u64, Option<u64>) {
+    let mut repeat = 1;
     let mut found = None;
+    let mut seen_repeat = false;
     for a in e.attributes().with_checks(false).flatten() {
         let key = a.key.as_ref();
         if key.starts_with("office:") || key == "table:formula" {
             found = Some(found.unwrap_or(0_u64).saturating_add(a.value.len() as u64));
+        } else if key == "table:number-columns-repeated" && !seen_repeat {
+            seen_repeat = true;
+            repeat = a.value.trim().parse::<u64>().unwrap_or(1);
         }
     }
-    found
+    (repeat, found)
 }
 
 fn attr_text(e: &BytesStart<'_>) -> u64 {

@@ -26,11 +26,12 @@
 //! the file: reading a stored entry is a copy. Larger containers are only
 //! measured, and calamine inflates the file itself.
 //!
-//! Parts that no reader opens to read cells ([`unread_part`]: the package's
-//! content types, document properties, themes, images, thumbnails) are not
-//! inflated: they are copied compressed into the stored copy. Their declared
-//! sizes still count against the limits, and were one read after all, the
-//! zip crate would stop it at its declared size.
+//! Parts that hold none of the workbook's cells, strings, styles or
+//! structure ([`unread_part`]: the package's content types, document
+//! properties, themes, images, thumbnails) are not inflated here: they are
+//! copied compressed into the stored copy. Their declared sizes still count
+//! against the limits, and where calamine opens one after all (it reads the
+//! theme with the styles), the zip crate stops it at its declared size.
 
 use std::io::{self, Cursor, Read, Write};
 
@@ -222,9 +223,10 @@ fn damaged(what: &str, e: &dyn std::fmt::Display) -> Rejection {
     )
 }
 
-/// Parts of a workbook that no reader opens to read its cells: OOXML's
-/// content types, document properties, themes, images and printer
-/// settings; OpenDocument's thumbnails, pictures and UI configuration.
+/// Parts of a workbook that hold none of its cells, strings, styles or
+/// structure: OOXML's content types, document properties, themes, images
+/// and printer settings; OpenDocument's thumbnails, pictures and UI
+/// configuration.
 fn unread_part(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     lower == "[content_types].xml"

@@ -264,7 +264,7 @@ impl Cache {
                 (format, verdict)
             }
             None => {
-                let (format, verdict, copy) = discover::judge_unpacking(&c.rel, &bytes, limits);
+                let (format, verdict, copy) = discover::judge(&c.rel, &bytes, limits);
                 unpacked = copy;
                 let told = match &verdict {
                     Verdict::Process => Told::Process,
@@ -301,19 +301,7 @@ pub fn judge(
 ) -> (Option<Examined>, Verdict) {
     match cache {
         Some(cache) => cache.judge(c, bytes, sha256, limits),
-        None => {
-            let (format, verdict, unpacked) = discover::judge_unpacking(&c.rel, &bytes, limits);
-            let size = bytes.len() as u64;
-            (Some(Examined { bytes, size, sha256, format, unpacked }), verdict)
-        }
-    }
-}
-
-/// Discover's examination through `cache` when there is one.
-pub fn examine(cache: Option<&Cache>, c: &Candidate, limits: &Limits) -> (Option<Examined>, Verdict) {
-    match cache {
-        Some(cache) => cache.examine(c, limits),
-        None => discover::examine(c, limits),
+        None => discover::judge_read(&c.rel, bytes, sha256, limits),
     }
 }
 

@@ -196,12 +196,15 @@ pub fn ignored_by_name(rel: &str) -> Option<(Reason, String)> {
 pub fn examine(c: &Candidate, limits: &Limits) -> (Option<Examined>, Verdict) {
     match read(c, limits) {
         Err(settled) => *settled,
-        Ok((bytes, sha256)) => {
-            let (format, verdict, unpacked) = judge_unpacking(&c.rel, &bytes, limits);
-            let size = bytes.len() as u64;
-            (Some(Examined { bytes, size, sha256, format, unpacked }), verdict)
-        }
+        Ok((bytes, sha256)) => judge_read(&c.rel, bytes, sha256, limits),
     }
+}
+
+/// [`judge`] on a file [`read`] has read and hashed.
+pub fn judge_read(rel: &str, bytes: Vec<u8>, sha256: String, limits: &Limits) -> (Option<Examined>, Verdict) {
+    let (format, verdict, unpacked) = judge(rel, &bytes, limits);
+    let size = bytes.len() as u64;
+    (Some(Examined { bytes, size, sha256, format, unpacked }), verdict)
 }
 
 /// What discover settles without looking at a file's content (links,
@@ -298,14 +301,9 @@ pub fn read(c: &Candidate, limits: &Limits) -> ReadOutcome {
 
 /// The format of a file told from its bytes, and whether it is processed,
 /// ignored or rejected: all that depends on its name is its extension.
-pub fn judge(rel: &str, bytes: &[u8], limits: &Limits) -> (Format, Verdict) {
-    let (format, verdict, _) = judge_unpacking(rel, bytes, limits);
-    (format, verdict)
-}
-
-/// [`judge`], and a zip container's entries stored uncompressed when it made
-/// them ([`Examined::unpacked`]).
-pub fn judge_unpacking(rel: &str, bytes: &[u8], limits: &Limits) -> (Format, Verdict, Option<Vec<u8>>) {
+/// With it, a zip container's entries stored uncompressed when the container
+/// checks made them ([`Examined::unpacked`]).
+pub fn judge(rel: &str, bytes: &[u8], limits: &Limits) -> (Format, Verdict, Option<Vec<u8>>) {
     let ext = extension(rel);
     let is_return_ext = RETURN_EXTENSIONS.contains(&ext.as_str());
     let sniffed = sniff(bytes, &ext, limits);
@@ -384,7 +382,7 @@ fn utf16le(s: &str) -> Vec<u8> {
     s.encode_utf16().flat_map(u16::to_le_bytes).collect()
 }
 
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
+pub(crate) fn contains(hay: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && memchr::memmem::find(hay, needle).is_some()
 }
 

@@ -335,7 +335,7 @@ impl DoctypeScan {
         let mut joined = [0_u8; 16];
         joined[..self.carry_len].copy_from_slice(&self.carry[..self.carry_len]);
         joined[self.carry_len..self.carry_len + head.len()].copy_from_slice(head);
-        if find(&joined[..self.carry_len + head.len()], DOCTYPE) || find(buf, DOCTYPE) {
+        if super::contains(&joined[..self.carry_len + head.len()], DOCTYPE) || super::contains(buf, DOCTYPE) {
             self.found = true;
             return;
         }
@@ -354,10 +354,6 @@ impl DoctypeScan {
             self.carry[..self.carry_len].copy_from_slice(&all[start..total]);
         }
     }
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> bool {
-    memchr::memmem::find(hay, needle).is_some()
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 //! cell that shows it). Then each row is looked at once: a cover key in
 //! column A, a header row of column keys, or an answer row under a header.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::Cursor;
 use std::sync::{Arc, LazyLock};
 
@@ -19,7 +19,7 @@ use regex::Regex;
 use super::{cfb, grid};
 use crate::discover::Limits;
 use crate::model::{
-    ColumnKey, CoverKey, Date, Format, Problem, RawAnswer, RawField, RawReturn, RawValue, Reason, Rejection,
+    ColumnKey, Date, Format, Problem, RawAnswer, RawField, RawReturn, RawValue, Reason, Rejection,
 };
 use crate::normalize::fold::fold;
 use crate::provenance::SourceRef;
@@ -276,64 +276,11 @@ struct ReturnBuilder<'v> {
     max_records: usize,
     /// Whether rows were left unread because of `max_records`.
     overflow: bool,
-    /// What the vocabulary said of texts already looked up in this workbook
-    /// (answers, tokens and codes repeat from row to row, and folding them is
-    /// the costly part of a lookup).
-    seen: Lookups,
-}
-
-/// A memo of cover-key and column-key lookups, by cell text.
-#[derive(Debug, Default)]
-struct Lookups {
-    cover: HashMap<String, Option<CoverKey>>,
-    column: HashMap<String, Option<ColumnKey>>,
-}
-
-impl Lookups {
-    /// Texts longer than this are looked up every time (few repeat).
-    const MAX_TEXT: usize = 128;
-    /// Most texts remembered per kind of lookup.
-    const MAX_ENTRIES: usize = 4096;
-
-    fn remember<K: Copy>(
-        memo: &mut HashMap<String, Option<K>>,
-        text: &str,
-        look: impl FnOnce(&str) -> Option<K>,
-    ) -> Option<K> {
-        if text.len() > Self::MAX_TEXT {
-            return look(text);
-        }
-        if let Some(&known) = memo.get(text) {
-            return known;
-        }
-        let found = look(text);
-        if memo.len() < Self::MAX_ENTRIES {
-            memo.insert(text.to_owned(), found);
-        }
-        found
-    }
 }
 
 impl<'v> ReturnBuilder<'v> {
     fn new(vocab: &'v Vocabulary, max_records: usize) -> Self {
-        ReturnBuilder {
-            vocab,
-            out: RawReturn::default(),
-            saw_header: false,
-            max_records,
-            overflow: false,
-            seen: Lookups::default(),
-        }
-    }
-
-    fn cover_key(&mut self, text: &str) -> Option<CoverKey> {
-        let vocab = self.vocab;
-        Lookups::remember(&mut self.seen.cover, text, |t| vocab.cover_key(t))
-    }
-
-    fn column_key(&mut self, text: &str) -> Option<ColumnKey> {
-        let vocab = self.vocab;
-        Lookups::remember(&mut self.seen.column, text, |t| vocab.column_key(t))
+        ReturnBuilder { vocab, out: RawReturn::default(), saw_header: false, max_records, overflow: false }
     }
 
     fn sheet(&mut self, sheet: &str, mut cells: Vec<Cell>) {
@@ -357,7 +304,7 @@ impl<'v> ReturnBuilder<'v> {
             return;
         }
         // A cover key in column A; its value in column C.
-        if let Some(key) = text_at(cells, 0).and_then(|t| self.cover_key(t)) {
+        if let Some(key) = text_at(cells, 0).and_then(|t| self.vocab.cover_key(t)) {
             let value = take(cells, 2).unwrap_or(RawValue::Empty);
             self.out.cover.push((key, RawField { value, source: SourceRef::cell_in(sheet, row, 2) }));
             return;
@@ -410,11 +357,6 @@ impl<'v> ReturnBuilder<'v> {
         });
     }
 
-    fn checkbox_code(&mut self, text: &str) -> Option<String> {
-        let vocab = self.vocab;
-        checkbox_code(text, vocab, |head| self.column_key(head))
-    }
-
     /// Recognises a header row; reports one that names `id` without `answer`.
     fn header_row(&mut self, sheet: &Arc<str>, row: u32, cells: &[Cell]) -> Option<Header> {
         let mut columns: BTreeMap<ColumnKey, u32> = BTreeMap::new();
@@ -422,9 +364,9 @@ impl<'v> ReturnBuilder<'v> {
         let mut others = Vec::new();
         for (_, col, value) in cells {
             let RawValue::Text(t) = value else { continue };
-            if let Some(code) = self.checkbox_code(t) {
+            if let Some(code) = checkbox_code(t, self.vocab) {
                 marks.push((code, *col));
-            } else if let Some(key) = self.column_key(t) {
+            } else if let Some(key) = self.vocab.column_key(t) {
                 if let Some(first) = columns.get(&key) {
                     self.out.problems.push(Problem::warning(
                         "duplicate-column",
@@ -497,13 +439,9 @@ fn quoted_list(items: &[String]) -> String {
 }
 
 /// `assistance:CODE` (or `assistance: label`) header cells name a checkbox column.
-fn checkbox_code(
-    text: &str,
-    vocab: &Vocabulary,
-    column_key: impl FnOnce(&str) -> Option<ColumnKey>,
-) -> Option<String> {
+fn checkbox_code(text: &str, vocab: &Vocabulary) -> Option<String> {
     let (head, tail) = text.split_once(':')?;
-    if column_key(head) != Some(ColumnKey::Assistance) {
+    if vocab.column_key(head) != Some(ColumnKey::Assistance) {
         return None;
     }
     let tail = tail.trim();

@@ -151,7 +151,7 @@ pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunReport, Run
     }
     let pool = builder.build().map_err(|_| RunError::Threads(config.threads.unwrap_or(0)))?;
     progress.start(candidates.len() as u64);
-    let Gathered { records, resolution, changed, stored } =
+    let Gathered { records, resolution, changed, stored, retained } =
         pool.install(|| per_file(&candidates, &ctx, progress));
     if let Some(s) = cache.as_ref().map(crate::cache::Cache::stats) {
         tracing::info!(
@@ -168,7 +168,6 @@ pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunReport, Run
     let same = !changed && snapshot.as_ref().is_some_and(|s| s.len() == hashed);
     let store_snapshot = || {
         if let (Some(cache), Some(context), false) = (cache.as_ref(), context.as_deref(), same) {
-            let retained: std::collections::HashSet<usize> = resolution.retained.values().copied().collect();
             cache.store_snapshot(context, &records, |i| retained.contains(&i), |i| stored[i]);
         }
     };
@@ -233,10 +232,10 @@ fn per_file(candidates: &[Candidate], ctx: &FileContext<'_>, progress: &dyn Prog
 /// the returns of one (State, questionnaire) read in this run, only the
 /// likely winner keeps its answers, which are most of a record's size; the
 /// others keep what resolve, check and the manifest need. (Records taken
-/// from the snapshot hold answers only if the last run retained them.) The likely winner is the greatest
-/// by (submitted, answered, sha256), the first by path among byte-identical
-/// files: what resolve retains unless an online edit or a re-sent
-/// submission decides otherwise ([`crate::resolve`]). When resolve retains a
+/// from the snapshot hold answers only if the last run retained them.) The
+/// likely winner is the greatest by (submitted, answered, sha256), the first
+/// by path among byte-identical files: what resolve retains unless an
+/// online edit or a re-sent submission decides otherwise ([`crate::resolve`]). When resolve retains a
 /// return whose answers were dropped, [`Reducer::finish`] reads that file
 /// again. The greatest of a set does not depend on the order its members
 /// arrive in, so neither does the result.
@@ -263,6 +262,8 @@ struct Gathered {
     changed: bool,
     /// Per record: whether its answers came from its snapshot entry.
     stored: Vec<bool>,
+    /// Indices of the retained returns (the records that hold answers).
+    retained: std::collections::HashSet<usize>,
 }
 
 /// Where a record comes from.
@@ -363,7 +364,7 @@ impl Reducer {
                         drop_answers(r);
                     }
                 }
-                return Gathered { records, resolution, changed, stored };
+                return Gathered { records, resolution, changed, stored, retained };
             }
             tracing::debug!(files = missing.len(), "reading retained returns again for their answers");
             changed = true;

@@ -40,7 +40,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::discover::{self, Candidate, Examined, Limits, Verdict, hex};
+use crate::discover::{self, Candidate, Examined, Limits, Stamp, Verdict, hex};
 use crate::ingest::ingest;
 use crate::model::{Format, RawReturn, Reason, Rejection};
 use crate::record::FileRecord;
@@ -52,7 +52,7 @@ const MAGIC: &str = "art32-ingest-cache";
 
 /// The entry layout and payload encoding. Bump it whenever [`RawReturn`],
 /// [`Rejection`], [`FileRecord`] or their parts change shape or meaning.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The default cache folder inside a cycle folder.
 pub const DEFAULT_DIR: &str = ".art32-cache";
@@ -97,6 +97,7 @@ pub struct Cache {
     misses: AtomicUsize,
     invalid: AtomicUsize,
     reused: AtomicUsize,
+    unread: AtomicUsize,
     write_failed: AtomicBool,
 }
 
@@ -111,6 +112,8 @@ pub struct CacheStats {
     pub invalid: usize,
     /// Files whose whole record was taken from the last run's snapshot.
     pub reused: usize,
+    /// Of those, files not even read: their stamp had not changed.
+    pub unread: usize,
 }
 
 impl Cache {
@@ -124,6 +127,7 @@ impl Cache {
             misses: AtomicUsize::new(0),
             invalid: AtomicUsize::new(0),
             reused: AtomicUsize::new(0),
+            unread: AtomicUsize::new(0),
             write_failed: AtomicBool::new(false),
         }
     }
@@ -286,6 +290,7 @@ impl Cache {
             misses: self.misses.load(Ordering::Relaxed),
             invalid: self.invalid.load(Ordering::Relaxed),
             reused: self.reused.load(Ordering::Relaxed),
+            unread: self.unread.load(Ordering::Relaxed),
         }
     }
 }
@@ -346,6 +351,8 @@ pub struct Kept {
     /// Whether its answers were stored too: only those of the returns that
     /// run retained are.
     pub answers: bool,
+    /// The file's stamp when that run listed it, if it had settled.
+    pub stamp: Option<Stamp>,
 }
 
 /// [`Kept`], borrowed for writing.
@@ -353,6 +360,7 @@ pub struct Kept {
 struct KeptRef<'a> {
     record: &'a FileRecord,
     answers: bool,
+    stamp: Option<Stamp>,
 }
 
 /// The records of the last run of a cycle, by path and SHA-256: what the
@@ -368,18 +376,49 @@ struct KeptRef<'a> {
 /// the return is first retained, and read by the worker that takes the
 /// record. So a run after one new return rewrites the small snapshot and
 /// one answers entry, and decodes the answers on every worker at once.
+///
+/// A record also keeps the file's [`Stamp`] from the run that stored it. A
+/// file listed again at the same path with the same stamp has not been
+/// changed since, so its record is taken without the file being read or
+/// hashed at all ([`Snapshot::take_unchanged`]).
 #[derive(Debug, Default)]
 pub struct Snapshot {
     context: String,
     files: HashMap<(String, String), std::sync::Mutex<Option<Kept>>>,
+    /// Per path: the stamp and SHA-256 of the record kept for it.
+    stamps: HashMap<String, (Stamp, String)>,
+    /// Whether a record was taken for a file whose stamp is not the one
+    /// stored with it (the snapshot is then worth writing again).
+    restamped: AtomicBool,
 }
 
 impl Snapshot {
     /// Takes the record of the file at `path` with this content, if the last
     /// run saw it (each record is taken once: a run sees each path once).
-    pub fn take(&self, path: &str, sha256: &str) -> Option<Kept> {
+    /// `stamp` is the file's stamp in this run.
+    pub fn take(&self, path: &str, sha256: &str, stamp: Option<Stamp>) -> Option<Kept> {
         let slot = self.files.get(&(path.to_owned(), sha256.to_owned()))?;
-        slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()
+        let kept = slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()?;
+        if kept.stamp != stamp {
+            self.restamped.store(true, Ordering::Relaxed);
+        }
+        Some(kept)
+    }
+
+    /// Takes the record of the file at `path` if the file has the stamp
+    /// stored with it: unchanged since, it need not be read.
+    pub fn take_unchanged(&self, path: &str, stamp: &Stamp) -> Option<Kept> {
+        let (stored, sha256) = self.stamps.get(path)?;
+        if stored != stamp {
+            return None;
+        }
+        self.take(path, sha256, Some(*stamp))
+    }
+
+    /// Whether a record was taken for a file whose stamp has changed (or
+    /// settled) since the snapshot was stored.
+    pub fn restamped(&self) -> bool {
+        self.restamped.load(Ordering::Relaxed)
     }
 
     /// Files in the snapshot.
@@ -433,12 +472,17 @@ impl Cache {
     /// The trusted snapshot of the last run under `context`, if there is one.
     pub fn load_snapshot(&self, context: &str) -> Option<Snapshot> {
         let kept: Vec<Kept> = self.read(Kind::Records, &self.snapshot_key(context))?;
+        let stamps = kept
+            .iter()
+            .filter(|k| !k.record.sha256.is_empty())
+            .filter_map(|k| Some((k.record.path.clone(), (k.stamp?, k.record.sha256.clone()))))
+            .collect();
         let files = kept
             .into_iter()
             .filter(|k| !k.record.sha256.is_empty())
             .map(|k| ((k.record.path.clone(), k.record.sha256.clone()), std::sync::Mutex::new(Some(k))))
             .collect();
-        Some(Snapshot { context: context.to_owned(), files })
+        Some(Snapshot { context: context.to_owned(), files, stamps, restamped: AtomicBool::new(false) })
     }
 
     /// The answers of a record taken from `snapshot`, if they were stored
@@ -449,14 +493,16 @@ impl Cache {
 
     /// Stores this run's records under `context`, without their answers;
     /// `retained(i)` tells whether record `i` is a retained return, whose
-    /// answers are kept, and `stored(i)` whether they were read from their
-    /// entry (which is then not written again).
+    /// answers are kept, `stored(i)` whether they were read from their
+    /// entry (which is then not written again), and `stamp(i)` the stamp of
+    /// its file when this run listed it.
     pub fn store_snapshot(
         &self,
         context: &str,
         records: &[FileRecord],
         retained: impl Fn(usize) -> bool,
         stored: impl Fn(usize) -> bool,
+        stamp: impl Fn(usize) -> Option<Stamp>,
     ) {
         for (i, r) in records.iter().enumerate() {
             if let (true, false, Some(ret)) = (retained(i), stored(i), r.as_return()) {
@@ -464,13 +510,22 @@ impl Cache {
             }
         }
         let kept: Vec<KeptRef<'_>> =
-            records.iter().enumerate().map(|(i, record)| KeptRef { record, answers: retained(i) }).collect();
+            records
+            .iter()
+            .enumerate()
+            .map(|(i, record)| KeptRef { record, answers: retained(i), stamp: stamp(i) })
+            .collect();
         self.store(Kind::Records, &self.snapshot_key(context), &kept);
     }
 
     /// Counts a record taken from the snapshot.
     pub fn count_reused(&self) {
         self.reused.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a record taken from the snapshot without its file being read.
+    pub fn count_unread(&self) {
+        self.unread.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -679,7 +734,7 @@ mod tests {
         let limits = Limits::default();
         let first = c.ingest(&sha, xml, Format::Xml, &vocab, &limits);
         assert!(first.is_ok());
-        assert_eq!(c.stats(), CacheStats { hits: 0, misses: 1, invalid: 1, reused: 0 });
+        assert_eq!(c.stats(), CacheStats { hits: 0, misses: 1, invalid: 1, reused: 0, unread: 0 });
         assert_eq!(c.get(&key), Some(first.clone()));
         assert_eq!(c.ingest(&sha, xml, Format::Xml, &vocab, &limits), first);
         assert_eq!(c.stats().hits, 1);
@@ -744,7 +799,7 @@ mod tests {
         let file = |name: &str, bytes: &[u8]| {
             let path = dir.path().join(name);
             std::fs::write(&path, bytes).unwrap();
-            Candidate { rel: name.into(), path, kind: EntryKind::File }
+            Candidate { rel: name.into(), path, kind: EntryKind::File, stamp: None }
         };
         let xml = file("a.xml", b"<return questionnaire=\"X\"/>");
         let broken = file("b.xlsx", b"PK\x03\x04 not a zip");

@@ -34,7 +34,7 @@ pub fn check_files(
             Ok(_) => EntryKind::File,
             Err(e) => EntryKind::Unreadable(e.to_string()),
         };
-        let candidate = Candidate { rel: shown.clone(), path: path.to_path_buf(), kind };
+        let candidate = Candidate { rel: shown.clone(), path: path.to_path_buf(), kind, stamp: None };
         let record = process_file(&candidate, &ctx);
         let mut errors = 0;
         let mut warnings = 0;

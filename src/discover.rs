@@ -92,6 +92,63 @@ pub struct Candidate {
     pub path: PathBuf,
     /// What it is.
     pub kind: EntryKind,
+    /// What `lstat` told of a regular file while the inbox was walked, if
+    /// its last change was long enough ago to tell a later one ([`Stamp`]).
+    pub stamp: Option<Stamp>,
+}
+
+/// What the file system tells of a file without reading it: device, inode,
+/// size and the times of its last modification and last change (the change
+/// time moves on every write, rename or `touch`, and cannot be set back).
+/// As in `git`'s index, an equal stamp means the file has not been changed
+/// since the stamp was taken, and a run may reuse what it knew of the file
+/// instead of reading and hashing it again ([`crate::cache::Snapshot`]).
+///
+/// A stamp is only taken of a file whose last modification and change are
+/// at least [`Stamp::SETTLED`] old: a file changed twice within one tick of
+/// its file system's clock keeps the same times, so a stamp taken in that
+/// tick could hide the second change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Stamp {
+    /// Device.
+    pub dev: u64,
+    /// Inode.
+    pub ino: u64,
+    /// Size in bytes.
+    pub size: u64,
+    /// Last modification, in nanoseconds since the epoch.
+    pub mtime_ns: i64,
+    /// Last change of content or metadata, in nanoseconds since the epoch.
+    pub ctime_ns: i64,
+}
+
+impl Stamp {
+    /// How old a file's last change must be for its stamp to be taken: more
+    /// than the coarsest file-system clock tick in use (FAT's two seconds).
+    pub const SETTLED: std::time::Duration = std::time::Duration::from_secs(3);
+
+    /// The stamp of a regular file, if it has settled by `now`.
+    #[cfg(unix)]
+    pub fn of(m: &std::fs::Metadata, now: std::time::SystemTime) -> Option<Stamp> {
+        use std::os::unix::fs::MetadataExt;
+        let ns = |secs: i64, nsec: i64| secs.checked_mul(1_000_000_000)?.checked_add(nsec);
+        let stamp = Stamp {
+            dev: m.dev(),
+            ino: m.ino(),
+            size: m.size(),
+            mtime_ns: ns(m.mtime(), m.mtime_nsec())?,
+            ctime_ns: ns(m.ctime(), m.ctime_nsec())?,
+        };
+        let now = i64::try_from(now.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos()).ok()?;
+        let settled = now.checked_sub(i64::try_from(Self::SETTLED.as_nanos()).ok()?)?;
+        (m.is_file() && stamp.mtime_ns < settled && stamp.ctime_ns < settled).then_some(stamp)
+    }
+
+    /// No stamps where the file system does not give change times.
+    #[cfg(not(unix))]
+    pub fn of(_: &std::fs::Metadata, _: std::time::SystemTime) -> Option<Stamp> {
+        None
+    }
 }
 
 /// Walks `inbox` recursively; entries are sorted by relative path.
@@ -99,12 +156,19 @@ pub fn list(inbox: &Path, limits: &Limits) -> std::io::Result<Vec<Candidate>> {
     let mut out = Vec::new();
     // The inbox itself must be readable: a missing inbox is a cycle error.
     std::fs::read_dir(inbox)?;
-    walk(inbox, "", 0, limits, &mut out);
+    walk(inbox, "", 0, limits, std::time::SystemTime::now(), &mut out);
     out.sort_by(|a, b| a.rel.cmp(&b.rel));
     Ok(out)
 }
 
-fn walk(dir: &Path, prefix: &str, depth: usize, limits: &Limits, out: &mut Vec<Candidate>) {
+fn walk(
+    dir: &Path,
+    prefix: &str,
+    depth: usize,
+    limits: &Limits,
+    now: std::time::SystemTime,
+    out: &mut Vec<Candidate>,
+) {
     let entries = match std::fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) => {
@@ -112,6 +176,7 @@ fn walk(dir: &Path, prefix: &str, depth: usize, limits: &Limits, out: &mut Vec<C
                 rel: if prefix.is_empty() { ".".into() } else { prefix.trim_end_matches('/').into() },
                 path: dir.to_path_buf(),
                 kind: EntryKind::Unreadable(format!("cannot list folder: {e}")),
+                stamp: None,
             });
             return;
         }
@@ -125,17 +190,19 @@ fn walk(dir: &Path, prefix: &str, depth: usize, limits: &Limits, out: &mut Vec<C
         let rel = format!("{prefix}{name}");
         match std::fs::symlink_metadata(&path) {
             Ok(m) if m.file_type().is_symlink() => {
-                out.push(Candidate { rel, path, kind: EntryKind::Symlink })
+                out.push(Candidate { rel, path, kind: EntryKind::Symlink, stamp: None })
             }
             Ok(m) if m.is_dir() => {
                 if depth + 1 > limits.max_depth {
-                    out.push(Candidate { rel, path, kind: EntryKind::TooDeep });
+                    out.push(Candidate { rel, path, kind: EntryKind::TooDeep, stamp: None });
                 } else {
-                    walk(&path, &format!("{rel}/"), depth + 1, limits, out);
+                    walk(&path, &format!("{rel}/"), depth + 1, limits, now, out);
                 }
             }
-            Ok(_) => out.push(Candidate { rel, path, kind: EntryKind::File }),
-            Err(e) => out.push(Candidate { rel, path, kind: EntryKind::Unreadable(e.to_string()) }),
+            Ok(m) => out.push(Candidate { rel, path, kind: EntryKind::File, stamp: Stamp::of(&m, now) }),
+            Err(e) => {
+                out.push(Candidate { rel, path, kind: EntryKind::Unreadable(e.to_string()), stamp: None })
+            }
         }
     }
 }

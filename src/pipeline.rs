@@ -159,16 +159,23 @@ pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunReport, Run
             misses = s.misses,
             invalid = s.invalid,
             reused = s.reused,
+            unread = s.unread,
             "ingest cache"
         );
     }
     // The next run reuses these records; a run that reused every record of
     // the snapshot, and only those, has nothing new to store.
     let hashed = records.iter().filter(|r| !r.sha256.is_empty()).count();
-    let same = !changed && snapshot.as_ref().is_some_and(|s| s.len() == hashed);
+    let same = !changed && snapshot.as_ref().is_some_and(|s| s.len() == hashed && !s.restamped());
     let store_snapshot = || {
         if let (Some(cache), Some(context), false) = (cache.as_ref(), context.as_deref(), same) {
-            cache.store_snapshot(context, &records, |i| retained.contains(&i), |i| stored[i]);
+            cache.store_snapshot(
+                context,
+                &records,
+                |i| retained.contains(&i),
+                |i| stored[i],
+                |i| candidates.get(i).and_then(|c| c.stamp),
+            );
         }
     };
     progress.finish();
@@ -501,24 +508,21 @@ fn inject_fault(rel: &str) {
 }
 
 fn process_file_inner(c: &Candidate, ctx: &FileContext<'_>) -> (FileRecord, Origin) {
+    // A file the last run saw, unchanged since: not even read.
+    if let (Some(snapshot), Some(cache), Some(stamp)) = (ctx.snapshot, ctx.cache, c.stamp.as_ref())
+        && let Some(kept) = snapshot.take_unchanged(&c.rel, stamp)
+    {
+        cache.count_unread();
+        return reuse(kept, snapshot, cache);
+    }
     let (examined, verdict) = match discover::read(c, ctx.limits) {
         Err(settled) => *settled,
         Ok((bytes, sha256)) => {
             // A file the last run saw, at the same path with the same bytes.
             if let (Some(snapshot), Some(cache)) = (ctx.snapshot, ctx.cache)
-                && let Some(kept) = snapshot.take(&c.rel, &sha256)
+                && let Some(kept) = snapshot.take(&c.rel, &sha256, c.stamp)
             {
-                cache.count_reused();
-                let mut record = kept.record;
-                let answers = kept.answers.then(|| cache.load_answers(snapshot, &record)).flatten();
-                let origin = match (answers, &mut record.outcome) {
-                    (Some(answers), Outcome::Return(ret)) => {
-                        ret.answers = answers;
-                        Origin::Kept
-                    }
-                    _ => Origin::KeptWithoutAnswers,
-                };
-                return (record, origin);
+                return reuse(kept, snapshot, cache);
             }
             crate::cache::judge(ctx.cache, c, bytes, sha256, ctx.limits)
         }
@@ -546,6 +550,22 @@ fn process_file_inner(c: &Candidate, ctx: &FileContext<'_>) -> (FileRecord, Orig
     };
     tracing::debug!(file = %c.rel, "processed");
     (record, Origin::Read)
+}
+
+/// The record the last run made of a file, with its answers if they were
+/// stored.
+fn reuse(kept: crate::cache::Kept, snapshot: &crate::cache::Snapshot, cache: &crate::cache::Cache) -> (FileRecord, Origin) {
+    cache.count_reused();
+    let mut record = kept.record;
+    let answers = kept.answers.then(|| cache.load_answers(snapshot, &record)).flatten();
+    let origin = match (answers, &mut record.outcome) {
+        (Some(answers), Outcome::Return(ret)) => {
+            ret.answers = answers;
+            Origin::Kept
+        }
+        _ => Origin::KeptWithoutAnswers,
+    };
+    (record, origin)
 }
 
 /// ingest -> bind -> normalize -> validate for one file's bytes.

@@ -23,17 +23,20 @@ fn outputs(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// What the cache did in one run: ingest entries found and trusted, files
-/// ingested, entries not trusted, records reused from the last run's snapshot.
+/// ingested, entries not trusted, records reused from the last run's
+/// snapshot, and of those the files not even read (their stamp unchanged).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Stats {
     hits: usize,
     misses: usize,
     invalid: usize,
     reused: usize,
+    unread: usize,
 }
 
+/// Stats of a run that read every file it reused.
 fn stats(hits: usize, misses: usize, invalid: usize, reused: usize) -> Option<Stats> {
-    Some(Stats { hits, misses, invalid, reused })
+    Some(Stats { hits, misses, invalid, reused, unread: 0 })
 }
 
 /// Runs `art32 -v run CYCLE --out OUT` with extra arguments; returns what
@@ -55,7 +58,10 @@ fn run_cycle(cycle: &Path, out: &Path, extra: &[&str]) -> Option<Stats> {
             .parse()
             .unwrap()
     };
-    stats(field("hits"), field("misses"), field("invalid"), field("reused"))
+    Some(Stats {
+        unread: field("unread"),
+        ..stats(field("hits"), field("misses"), field("invalid"), field("reused"))?
+    })
 }
 
 /// The text without terminal colour codes.
@@ -103,7 +109,7 @@ fn warm_and_cold_runs_of_the_demo_cycle_give_byte_identical_outputs() {
     // its answers were set aside while the files streamed in: it is read
     // again, from the entry its first reading wrote.
     let cold = run_cycle(&demo(), &tmp.path().join("cold"), &["--cache", c]).unwrap();
-    let Stats { hits, misses, invalid, reused } = cold;
+    let Stats { hits, misses, invalid, reused, .. } = cold;
     assert!((1..=2).contains(&hits) && invalid == 0 && misses > 30 && reused == 0, "{cold:?}");
     let stored = entries(&cache.join("ingest")).len();
     assert!(stored == misses || stored + 1 == misses, "{stored} entries, {misses} misses");
@@ -206,7 +212,12 @@ fn corrupt_entries_are_ignored_and_rewritten() {
                 let n = bytes.len() - 3;
                 bytes[n] ^= 0x20;
             }
-            2 => bytes = String::from_utf8(bytes).unwrap().replacen(" 1 ", " 7 ", 1).into_bytes(),
+            2 => {
+                let text = String::from_utf8(bytes).unwrap();
+                let (magic, rest) = text.split_once(' ').unwrap();
+                let (_version, rest) = rest.split_once(' ').unwrap();
+                bytes = format!("{magic} 999 {rest}").into_bytes();
+            }
             3 => bytes = (0..bytes.len()).map(|k| (k * 31 % 251) as u8).collect(),
             4 => bytes.clear(),
             _ => bytes = first.clone(),
@@ -317,4 +328,45 @@ fn when_the_return_that_counted_is_removed_the_one_it_superseded_is_read_again()
     assert!(String::from_utf8_lossy(&warm["needs.csv"]).contains("training"));
     assert_eq!(run_cycle(dir, &dir.join("none"), &["--no-cache"]), None);
     assert_eq!(warm, outputs(&dir.join("none")));
+}
+
+/// Longer than a file must have been left alone for its stamp to be taken
+/// (three seconds, more than the coarsest file-system clock tick).
+const SETTLE: std::time::Duration = std::time::Duration::from_millis(3200);
+
+#[test]
+fn a_file_left_alone_since_the_last_run_is_not_read_again_and_a_changed_one_is() {
+    let cycle = twins_cycle();
+    let dir = cycle.path();
+    assert_eq!(run_cycle(dir, &dir.join("cold"), &[]), stats(0, 24, 0, 0));
+    // Files changed a moment ago get no stamp: each run reads them.
+    assert_eq!(run_cycle(dir, &dir.join("fresh"), &[]), stats(0, 0, 0, 24));
+    std::thread::sleep(SETTLE);
+    // Once settled, a run stamps them in the snapshot, and the next run
+    // takes their records without reading them.
+    assert_eq!(run_cycle(dir, &dir.join("stamped"), &[]), stats(0, 0, 0, 24));
+    let unread = run_cycle(dir, &dir.join("unread"), &[]).unwrap();
+    assert_eq!(unread, Stats { unread: 24, ..stats(0, 0, 0, 24).unwrap() });
+    // A file rewritten in place, with the same size and its modification
+    // time put back, and left to settle: its change time has moved, so it
+    // is read, and only it.
+    let file = cycle.inbox("UNTOC-2026/return.xml");
+    let before = std::fs::metadata(&file).unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    let edited = text.replacen("31 décembre 2025", "30 décembre 2025", 1);
+    assert_ne!(edited, text);
+    std::fs::write(&file, &edited).unwrap();
+    std::fs::File::options().write(true).open(&file).unwrap().set_modified(before.modified().unwrap()).unwrap();
+    let after = std::fs::metadata(&file).unwrap();
+    assert_eq!((after.len(), after.modified().unwrap()), (before.len(), before.modified().unwrap()));
+    std::thread::sleep(SETTLE);
+    let changed = run_cycle(dir, &dir.join("changed"), &[]).unwrap();
+    assert_eq!(changed, Stats { unread: 23, ..stats(0, 1, 0, 23).unwrap() });
+    assert_ne!(outputs(&dir.join("changed"))["manifest.jsonl"], outputs(&dir.join("unread"))["manifest.jsonl"]);
+    assert_eq!(run_cycle(dir, &dir.join("none"), &["--no-cache"]), None);
+    assert_eq!(outputs(&dir.join("changed")), outputs(&dir.join("none")));
+    let cold = outputs(&dir.join("cold"));
+    for run in ["fresh", "stamped", "unread"] {
+        assert_eq!(cold, outputs(&dir.join(run)), "{run}");
+    }
 }

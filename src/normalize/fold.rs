@@ -100,20 +100,30 @@ fn fold_unicode(s: &str) -> String {
 /// apostrophe, punctuation but `#` trimmed from both ends. One pass is the
 /// fixed point. (Most cells looked up are ASCII: ids, codes, marks.)
 fn fold_ascii(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+    // The same steps as for any text, on bytes: collapse whitespace (the
+    // ASCII characters `char::is_whitespace` accepts), lower-case, `` ` `` as
+    // an apostrophe, then trim edge punctuation and whitespace.
+    let is_space = |b: u8| matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ');
+    let mut out: Vec<u8> = Vec::with_capacity(s.len());
     let mut pending_space = false;
-    for c in s.chars() {
-        if c.is_whitespace() {
+    for &b in s.as_bytes() {
+        if is_space(b) {
             pending_space = !out.is_empty();
             continue;
         }
         if pending_space {
-            out.push(' ');
+            out.push(b' ');
             pending_space = false;
         }
-        out.push(if c == '`' { '\'' } else { c.to_ascii_lowercase() });
+        out.push(if b == b'`' { b'\'' } else { b.to_ascii_lowercase() });
     }
-    trim_punctuation(out)
+    let edge = |b: &u8| (b.is_ascii_punctuation() && *b != b'#') || is_space(*b);
+    let end = out.iter().rposition(|b| !edge(b)).map_or(0, |i| i + 1);
+    out.truncate(end);
+    let start = out.iter().position(|b| !edge(b)).unwrap_or(out.len());
+    out.drain(..start);
+    // Only ASCII bytes were pushed.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 fn fold_once(s: &str) -> String {

@@ -159,6 +159,11 @@ proptest! {
         let _ = v.token(&text, lang);
         let _ = v.assistance.lookup(&text, lang);
         let _ = v.choice.lookup(&text, lang);
+        // A remembered lookup gives what a fresh one gives.
+        for table in [&v.answer, &v.assistance, &v.choice, &v.cover, &v.column] {
+            prop_assert_eq!(table.lookup(&text, lang), table.lookup_unmemoized(&text, lang));
+            prop_assert_eq!(table.lookup(&text, lang), table.lookup_unmemoized(&text, lang));
+        }
         let _ = v.cover_key(&text);
         let _ = v.column_key(&text);
         let _ = v.language(&text);

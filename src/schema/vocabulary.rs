@@ -57,11 +57,35 @@ pub struct Table {
     index: HashMap<String, Vec<(Option<Lang>, usize)>>,
     /// The most letters any folded string of the index has: see [`Table::lookup`].
     max_letters: usize,
+    /// Tells this table's entries apart in each worker's [`LOOKUPS`] memo.
+    id: u64,
+}
+
+/// Texts longer than this are looked up every time (few recur).
+const MEMO_MAX_TEXT: usize = 256;
+/// Most texts each worker remembers, all tables together (at most about
+/// 1.5 MB); past it, the worker forgets them all and starts again.
+const MEMO_MAX_ENTRIES: usize = 4096;
+
+/// Per table and language: what a text looked up names (an entry index).
+#[derive(Default)]
+struct Lookups {
+    entries: usize,
+    by_table: HashMap<(u64, Option<Lang>), HashMap<Box<str>, Option<usize>>>,
+}
+
+thread_local! {
+    /// Each worker's lookups. Cells recur from file to file (question ids,
+    /// labels, tokens), and a lookup is a pure function of the table and
+    /// the text, so the outputs cannot depend on which worker looked up what.
+    static LOOKUPS: std::cell::RefCell<Lookups> = std::cell::RefCell::new(Lookups::default());
 }
 
 impl Table {
     pub(crate) fn build(raw: &RawTable) -> (Table, Vec<String>) {
-        let mut table = Table::default();
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let mut table =
+            Table { id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed), ..Table::default() };
         let mut unknown_langs = Vec::new();
         for (code, per_lang) in raw {
             let i = table.codes.len();
@@ -132,6 +156,31 @@ impl Table {
     /// string of the table has characters is not folded at all, since its
     /// fold (which keeps every one of those letters) cannot be in the index.
     pub fn lookup(&self, text: &str, lang: Option<Lang>) -> Option<&str> {
+        if text.len() > MEMO_MAX_TEXT || self.id == 0 {
+            return self.lookup_unmemoized(text, lang);
+        }
+        let found = LOOKUPS.with(|memo| {
+            let mut memo = memo.borrow_mut();
+            if let Some(hit) = memo.by_table.get(&(self.id, lang)).and_then(|m| m.get(text)) {
+                return *hit;
+            }
+            let found = self.lookup_unmemoized(text, lang).and_then(|code| self.position(code));
+            if memo.entries >= MEMO_MAX_ENTRIES {
+                *memo = Lookups::default();
+            }
+            memo.entries += 1;
+            memo.by_table.entry((self.id, lang)).or_default().insert(text.into(), found);
+            found
+        });
+        found.and_then(|i| self.codes.get(i)).map(String::as_str)
+    }
+
+    /// The index of `code` among the codes.
+    fn position(&self, code: &str) -> Option<usize> {
+        self.codes.iter().position(|c| c == code)
+    }
+
+    pub(crate) fn lookup_unmemoized(&self, text: &str, lang: Option<Lang>) -> Option<&str> {
         let trimmed = text.trim();
         if trimmed.chars().filter(|c| is_kept_letter(*c)).nth(self.max_letters).is_some() {
             return None;
@@ -288,5 +337,24 @@ mod tests {
         }
         assert_eq!(t.lookup("« Sans objet »", Some(Lang::Fr)), Some("not-applicable"));
         assert_eq!(t.lookup(&"Yes ".repeat(40), None), None);
+    }
+
+    #[test]
+    fn remembered_lookups_are_kept_apart_by_table_and_language() {
+        let first = table();
+        let raw: RawTable = toml::from_str(r#"oui = { en = "Yes" }"#).unwrap();
+        let second = Table::build(&raw).0;
+        for _ in 0..3 {
+            assert_eq!(first.lookup("Yes", None), Some("yes"));
+            assert_eq!(second.lookup("Yes", None), Some("oui"));
+            assert_eq!(second.lookup("Oui", None), Some("oui"));
+            assert_eq!(first.lookup("Oui", Some(Lang::Fr)), Some("yes"));
+            assert_eq!(first.lookup("nothing", None), None);
+        }
+        // Past the memo's size it starts again, with the same answers.
+        for k in 0..MEMO_MAX_ENTRIES + 10 {
+            assert_eq!(first.lookup(&format!("text {k}"), None), None);
+        }
+        assert_eq!(first.lookup("Y", None), Some("yes"));
     }
 }

@@ -126,31 +126,70 @@ fn repeat_attr(e: &BytesStart<'_>, key: &str) -> u64 {
 pub fn check_ods(bytes: &[u8], limits: &Limits) -> Result<(), Rejection> {
     let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else { return Ok(()) };
     let Ok(content) = archive.by_name("content.xml") else { return Ok(()) };
+    // In discover's stored copy, content.xml lies uncompressed in `bytes`:
+    // it is read in place (calamine checks its CRC when it reads it).
+    let stored = (content.compression() == zip::CompressionMethod::Stored && !content.encrypted())
+        .then(|| content.data_start())
+        .flatten()
+        .filter(|_| content.size() <= limits.max_zip_entry_bytes)
+        .and_then(|start| {
+            let start = usize::try_from(start).ok()?;
+            bytes.get(start..start.checked_add(usize::try_from(content.size()).ok()?)?)
+        });
+    if let Some(xml) = stored {
+        return check_ods_content(ods_reader(xml), limits);
+    }
     // discover has checked the inflated size; the cap keeps this true when
     // ingest is called on its own.
-    check_ods_content(BufReader::new(content.take(limits.max_zip_entry_bytes.saturating_add(1))), limits)
+    let content = BufReader::new(content.take(limits.max_zip_entry_bytes.saturating_add(1)));
+    check_ods_content(Buffered { reader: ods_reader(content), buf: Vec::new() }, limits)
 }
 
-/// Measures the tables of an ods `content.xml`.
-fn check_ods_content(content: impl BufRead, limits: &Limits) -> Result<(), Rejection> {
+/// A reader of `content.xml` with the configuration calamine reads it with,
+/// so that both see the same events.
+fn ods_reader<R>(content: R) -> quick_xml::Reader<R> {
     let mut reader = quick_xml::Reader::from_reader(content);
-    // The configuration calamine reads content.xml with, so that both see
-    // the same events.
     let config = reader.config_mut();
     config.check_end_names = false;
     config.trim_text(false);
     config.check_comments = false;
     config.expand_empty_elements = true;
+    reader
+}
 
+/// The events of an XML document, from a slice (borrowed in place) or from
+/// a stream (copied into a buffer).
+trait Events {
+    fn next_event(&mut self) -> Result<Event<'_>, quick_xml::Error>;
+}
+
+impl Events for quick_xml::Reader<&[u8]> {
+    fn next_event(&mut self) -> Result<Event<'_>, quick_xml::Error> {
+        self.read_event()
+    }
+}
+
+/// A streamed document and the buffer its events are read into.
+struct Buffered<R> {
+    reader: quick_xml::Reader<R>,
+    buf: Vec<u8>,
+}
+
+impl<R: BufRead> Events for Buffered<R> {
+    fn next_event(&mut self) -> Result<Event<'_>, quick_xml::Error> {
+        self.buf.clear();
+        self.reader.read_event_into(&mut self.buf)
+    }
+}
+
+/// Measures the tables of an ods `content.xml`.
+fn check_ods_content(mut events: impl Events, limits: &Limits) -> Result<(), Rejection> {
     let mut budget = Budget::default();
     let mut table: Option<Table> = None;
     let mut row: Option<Row> = None;
     let mut cell: Option<OdsCell> = None;
-    let mut buf = Vec::new();
     loop {
-        // Cleared here, not at the end of the loop, which `continue` skips.
-        buf.clear();
-        let event = match reader.read_event_into(&mut buf) {
+        let event = match events.next_event() {
             Ok(e) => e,
             // calamine stops at the same error and reports it.
             Err(_) => return Ok(()),
@@ -269,8 +308,6 @@ fn check_ods_content(content: impl BufRead, limits: &Limits) -> Result<(), Rejec
     Ok(())
 }
 
-/// Bytes of the attributes that give a cell a value (`office:*`,
-/// `table:formula`), or `None` when it has none.
 /// A cell's column repeat (as [`repeat_attr`] reads it) and the text of its
 /// value attributes (`office:*`, `table:formula`), if it has any: one pass
 /// over its attributes.
@@ -649,8 +686,17 @@ mod tests {
         )
     }
 
+    /// The verdict on these rows, read in place and streamed: both must agree.
     fn ods(rows: &str) -> Result<(), Reason> {
-        check_ods_content(content(rows).as_bytes(), &Limits::default()).map_err(|r| r.reason)
+        let xml = content(rows);
+        let limits = Limits::default();
+        let in_place = check_ods_content(ods_reader(xml.as_bytes()), &limits).map_err(|r| r.reason);
+        let streamed = Buffered {
+            reader: ods_reader(std::io::BufReader::with_capacity(7, xml.as_bytes())),
+            buf: Vec::new(),
+        };
+        assert_eq!(check_ods_content(streamed, &limits).map_err(|r| r.reason), in_place);
+        in_place
     }
 
     #[test]

@@ -117,6 +117,7 @@ pub struct FileContext<'a> {
 
 /// Runs the batch on a cycle folder.
 pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunReport, RunError> {
+    let phase = Phases::start();
     // Repair what a run killed while replacing the outputs may have left.
     emit::recover(&config.out);
     let cycle = Cycle::load(&config.cycle_dir)?;
@@ -124,9 +125,11 @@ pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunReport, Run
     check_cycle_questionnaires(&cycle, &schemas)?;
     let register = Register::load(&cycle.parties)?;
     let focal_points = load_focal_points(&cycle.focal_points, &register)?;
+    phase.done("cycle, schemas and register loaded");
     let candidates = discover::list(&cycle.inbox, &config.limits)
         .map_err(|source| RunError::Inbox { path: cycle.inbox.clone(), source })?;
     tracing::info!(files = candidates.len(), inbox = %cycle.inbox.display(), "discovered");
+    phase.done("inbox listed");
 
     let cache =
         config.cache.as_deref().and_then(|d| crate::cache::Cache::open(d, &schemas.dir, &config.limits));
@@ -134,6 +137,7 @@ pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunReport, Run
         .as_ref()
         .and_then(|_| crate::cache::context(&cycle.dir.join("cycle.toml"), &cycle.parties, &schemas.dir));
     let snapshot = cache.as_ref().zip(context.as_deref()).and_then(|(c, ctx)| c.load_snapshot(ctx));
+    phase.done("cache opened");
     let ctx = FileContext {
         bind: BindContext {
             schemas: &schemas,
@@ -153,6 +157,7 @@ pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunReport, Run
     progress.start(candidates.len() as u64);
     let Gathered { records, resolution, changed, stored, retained } =
         pool.install(|| per_file(&candidates, &ctx, progress));
+    phase.done("files read");
     if let Some(s) = cache.as_ref().map(crate::cache::Cache::stats) {
         tracing::info!(
             hits = s.hits,
@@ -181,6 +186,7 @@ pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunReport, Run
     progress.finish();
     let needs = derive(&records, &resolution, &schemas, &register);
     let (compliance, followup) = check(&cycle, &schemas, &register, &focal_points, &records, &resolution);
+    phase.done("needs derived, compliance checked");
     let redacted = config.redact.then(|| {
         let r = crate::redact::Redactor::new(&focal_points, &records);
         (r.records(&records), r.needs(&needs), r.followup(&followup))
@@ -204,7 +210,25 @@ pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunReport, Run
     let ((), written) =
         pool.install(|| rayon::join(store_snapshot, || emit::write_all(&config.out, &output)));
     written?;
+    phase.done("outputs written");
     Ok(report(&records, &resolution, &needs, &compliance, &followup, &config.out))
+}
+
+/// Logs, at debug level (`-vv`), how long each phase of a run took.
+struct Phases {
+    last: std::cell::Cell<std::time::Instant>,
+}
+
+impl Phases {
+    fn start() -> Self {
+        Phases { last: std::cell::Cell::new(std::time::Instant::now()) }
+    }
+
+    fn done(&self, what: &str) {
+        let now = std::time::Instant::now();
+        let ms = now.duration_since(self.last.replace(now)).as_secs_f64() * 1e3;
+        tracing::debug!(ms = format_args!("{ms:.1}"), "{what}");
+    }
 }
 
 fn check_cycle_questionnaires(cycle: &Cycle, schemas: &Schemas) -> Result<(), RunError> {
@@ -554,7 +578,11 @@ fn process_file_inner(c: &Candidate, ctx: &FileContext<'_>) -> (FileRecord, Orig
 
 /// The record the last run made of a file, with its answers if they were
 /// stored.
-fn reuse(kept: crate::cache::Kept, snapshot: &crate::cache::Snapshot, cache: &crate::cache::Cache) -> (FileRecord, Origin) {
+fn reuse(
+    kept: crate::cache::Kept,
+    snapshot: &crate::cache::Snapshot,
+    cache: &crate::cache::Cache,
+) -> (FileRecord, Origin) {
     cache.count_reused();
     let mut record = kept.record;
     let answers = kept.answers.then(|| cache.load_answers(snapshot, &record)).flatten();

@@ -509,8 +509,7 @@ impl Cache {
                 self.store(Kind::Answers, &self.answers_key(context, &r.path, &r.sha256), &ret.answers);
             }
         }
-        let kept: Vec<KeptRef<'_>> =
-            records
+        let kept: Vec<KeptRef<'_>> = records
             .iter()
             .enumerate()
             .map(|(i, record)| KeptRef { record, answers: retained(i), stamp: stamp(i) })

@@ -12,7 +12,7 @@ use crate::pipeline::RunConfig;
 #[derive(Debug, Parser)]
 #[command(name = "art32", version, about, propagate_version = true)]
 pub struct Cli {
-    /// More log output on stderr (-v: info, -vv: debug).
+    /// More log output on stderr (-v: info, -vv: debug with phase timings, -vvv: the libraries' debug too).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// Only errors on stderr; no summary.

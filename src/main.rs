@@ -243,6 +243,7 @@ fn init_logging(verbose: u8, quiet: bool, bars: bool) {
         match verbose {
             0 => "warn",
             1 => "info",
+            2 => "warn,art32=debug",
             _ => "debug",
         }
     };

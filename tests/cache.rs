@@ -356,13 +356,21 @@ fn a_file_left_alone_since_the_last_run_is_not_read_again_and_a_changed_one_is()
     let edited = text.replacen("31 décembre 2025", "30 décembre 2025", 1);
     assert_ne!(edited, text);
     std::fs::write(&file, &edited).unwrap();
-    std::fs::File::options().write(true).open(&file).unwrap().set_modified(before.modified().unwrap()).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_modified(before.modified().unwrap())
+        .unwrap();
     let after = std::fs::metadata(&file).unwrap();
     assert_eq!((after.len(), after.modified().unwrap()), (before.len(), before.modified().unwrap()));
     std::thread::sleep(SETTLE);
     let changed = run_cycle(dir, &dir.join("changed"), &[]).unwrap();
     assert_eq!(changed, Stats { unread: 23, ..stats(0, 1, 0, 23).unwrap() });
-    assert_ne!(outputs(&dir.join("changed"))["manifest.jsonl"], outputs(&dir.join("unread"))["manifest.jsonl"]);
+    assert_ne!(
+        outputs(&dir.join("changed"))["manifest.jsonl"],
+        outputs(&dir.join("unread"))["manifest.jsonl"]
+    );
     assert_eq!(run_cycle(dir, &dir.join("none"), &["--no-cache"]), None);
     assert_eq!(outputs(&dir.join("changed")), outputs(&dir.join("none")));
     let cold = outputs(&dir.join("cold"));

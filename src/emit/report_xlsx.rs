@@ -108,7 +108,97 @@ fn write_cell(ws: &mut Worksheet, row: u32, col: u16, cell: &X, f: &Formats) -> 
     Ok(())
 }
 
-/// Writes a table with a header at `first_row`; returns the row after it.
+/// Excel's limit on a column width that autofit sets, in pixels.
+const MAX_FIT_PIXELS: u32 = 1790;
+
+/// The width of a text in Excel's default font (Calibri 11), in pixels:
+/// the character widths `rust_xlsxwriter`'s autofit uses, so that the
+/// widths set here are the ones it would set.
+fn text_pixels(s: &str) -> u32 {
+    // Over 233 characters is the widest column; a character is at most
+    // four bytes.
+    const MAX_CHARS: usize = 233;
+    if s.len() > 4 * MAX_CHARS {
+        return MAX_FIT_PIXELS;
+    }
+    let mut chars = 0;
+    let mut px: u32 = 0;
+    for c in s.chars() {
+        chars += 1;
+        if chars > MAX_CHARS {
+            return MAX_FIT_PIXELS;
+        }
+        px += match c {
+            ' ' | '\'' => 3,
+            ',' | '.' | ':' | ';' | 'I' | '`' | 'i' | 'j' | 'l' => 4,
+            '!' | '(' | ')' | '-' | 'J' | '[' | ']' | 'f' | 'r' | 't' | '{' | '}' => 5,
+            '"' | '/' | 'L' | '\\' | 'c' | 's' | 'z' => 6,
+            '#'
+            | '$'
+            | '*'
+            | '+'
+            | '0'..='9'
+            | '<'
+            | '='
+            | '>'
+            | '?'
+            | 'E'
+            | 'F'
+            | 'S'
+            | 'T'
+            | 'Y'
+            | 'Z'
+            | '^'
+            | '_'
+            | 'a'
+            | 'g'
+            | 'k'
+            | 'v'
+            | 'x'
+            | 'y'
+            | '|'
+            | '~' => 7,
+            'B' | 'C' | 'K' | 'P' | 'R' | 'X' | 'b' | 'd' | 'e' | 'h' | 'n' | 'o' | 'p' | 'q' | 'u' => 8,
+            'A' | 'D' | 'G' | 'H' | 'U' | 'V' => 9,
+            '&' | 'N' | 'O' | 'Q' => 10,
+            '%' | 'w' => 11,
+            'M' | 'm' => 12,
+            '@' | 'W' => 13,
+            _ => 8,
+        };
+    }
+    px.min(MAX_FIT_PIXELS)
+}
+
+/// The width a cell needs, in pixels, as autofit measures it: the widest
+/// line of a text, seven pixels a character of a number, a fixed width for
+/// a date.
+fn cell_pixels(cell: &X) -> u32 {
+    let number = |n: f64| 7 * u32::try_from(n.to_string().len()).unwrap_or(u32::MAX / 8);
+    match cell {
+        X::T(s) if s.contains('\n') => s.lines().map(text_pixels).max().unwrap_or(0),
+        X::T(s) => text_pixels(s),
+        X::N(n) | X::P(n) => number(*n),
+        X::D(_) => 68,
+        X::S(s) => text_pixels(s.code()),
+        X::E => 0,
+    }
+}
+
+/// Sets each column of a sheet that holds only the table `table` wrote to
+/// the width autofit would give it (autofit measures every cell again, and
+/// costs more than the rest of the sheet's cells).
+fn fit(ws: &mut Worksheet, widths: &[u32]) -> Result<(), XlsxError> {
+    for (c, px) in widths.iter().enumerate() {
+        if *px > 0 {
+            ws.set_column_autofit_width(u16::try_from(c).unwrap_or(u16::MAX), *px)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes a table with a header at `first_row`; returns the row after it
+/// and the width each column needs ([`fit`]).
 fn table(
     ws: &mut Worksheet,
     first_row: u32,
@@ -116,26 +206,40 @@ fn table(
     rows: &[Vec<X>],
     f: &Formats,
     none: &str,
-) -> Result<u32, XlsxError> {
+) -> Result<(u32, Vec<u32>), XlsxError> {
+    // Autofit's measure: the widest cell, plus 16 pixels for a header's
+    // filter button, plus 7 of padding, at most MAX_FIT_PIXELS.
+    let pad = |px: u32| if px > 0 { (px + 7).min(MAX_FIT_PIXELS) } else { 0 };
     let last_col = u16::try_from(headers.len().saturating_sub(1)).unwrap_or(0);
     if rows.is_empty() {
+        let mut widths: Vec<u32> = headers.iter().map(|h| pad(text_pixels(h))).collect();
         for (c, h) in headers.iter().enumerate() {
             ws.write_string(first_row, u16::try_from(c).unwrap_or(0), *h)?;
         }
         ws.write_string(first_row + 1, 0, none)?;
-        return Ok(first_row + 3);
+        if let Some(w) = widths.first_mut() {
+            *w = (*w).max(pad(text_pixels(none)));
+        }
+        return Ok((first_row + 3, widths));
     }
+    let mut widths: Vec<u32> = headers
+        .iter()
+        .map(|h| pad(Some(text_pixels(h)).filter(|px| *px > 0).map_or(0, |px| px + 16)))
+        .collect();
     for (r, row) in rows.iter().enumerate() {
         let r = first_row + 1 + u32::try_from(r).unwrap_or(0);
         for (c, cell) in row.iter().enumerate() {
             write_cell(ws, r, u16::try_from(c).unwrap_or(0), cell, f)?;
+            if let Some(w) = widths.get_mut(c) {
+                *w = (*w).max(pad(cell_pixels(cell)));
+            }
         }
     }
     let columns: Vec<TableColumn> = headers.iter().map(|h| TableColumn::new().set_header(*h)).collect();
     let tbl = Table::new().set_columns(&columns).set_style(TableStyle::Medium2);
     let last_row = first_row + u32::try_from(rows.len()).unwrap_or(0);
     ws.add_table(first_row, 0, last_row, last_col, &tbl)?;
-    Ok(last_row + 2)
+    Ok((last_row + 2, widths))
 }
 
 /// A new sheet, laid out right to left for Arabic.
@@ -203,7 +307,7 @@ fn build(run: &RunOutput<'_>) -> Result<Vec<u8>, XlsxError> {
             vec![t(p.xlsx_needs), X::N(s.needs.needs as f64)],
             vec![t(p.xlsx_needs_states), X::N(s.needs.states as f64)],
         ];
-        let mut row = table(ws, 3, &[p.xlsx_figure, p.xlsx_count], &figures, &f, none)?;
+        let mut row = table(ws, 3, &[p.xlsx_figure, p.xlsx_count], &figures, &f, none)?.0;
         let rate_headers = [
             p.instrument,
             p.questionnaire,
@@ -221,7 +325,7 @@ fn build(run: &RunOutput<'_>) -> Result<Vec<u8>, XlsxError> {
             .map(|(inst, r)| rate_row(inst, r.questionnaire.as_deref().unwrap_or(""), r))
             .collect();
         ws.write_string_with_format(row, 0, p.xlsx_by_instrument, &f.title)?;
-        row = table(ws, row + 1, &rate_headers, &by_instrument, &f, none)?;
+        row = table(ws, row + 1, &rate_headers, &by_instrument, &f, none)?.0;
         let region_headers = [
             p.regional_group,
             p.all_questionnaires,
@@ -240,6 +344,7 @@ fn build(run: &RunOutput<'_>) -> Result<Vec<u8>, XlsxError> {
             .collect();
         ws.write_string_with_format(row, 0, p.xlsx_by_region, &f.title)?;
         table(ws, row + 1, &region_headers, &by_region, &f, none)?;
+        // Titles and three tables: autofit measures them all.
         ws.autofit();
     }
 
@@ -264,9 +369,9 @@ fn build(run: &RunOutput<'_>) -> Result<Vec<u8>, XlsxError> {
                 ]
             })
             .collect();
-        table(ws, 0, &super::compliance::HEADER[1..], &rows, &f, none)?;
+        let (_, widths) = table(ws, 0, &super::compliance::HEADER[1..], &rows, &f, none)?;
         ws.set_freeze_panes(1, 0)?;
-        ws.autofit();
+        fit(ws, &widths)?;
     }
 
     // Follow-up.
@@ -290,7 +395,7 @@ fn build(run: &RunOutput<'_>) -> Result<Vec<u8>, XlsxError> {
                 ]
             })
             .collect();
-        table(
+        let (_, widths) = table(
             ws,
             0,
             &[
@@ -309,7 +414,7 @@ fn build(run: &RunOutput<'_>) -> Result<Vec<u8>, XlsxError> {
             none,
         )?;
         ws.set_freeze_panes(1, 0)?;
-        ws.autofit();
+        fit(ws, &widths)?;
     }
 
     // Needs (one row per need x assistance type, as needs.csv, label
@@ -360,9 +465,9 @@ fn build(run: &RunOutput<'_>) -> Result<Vec<u8>, XlsxError> {
         if lang.is_some() {
             headers.extend(super::needs::LABEL_HEADER);
         }
-        table(ws, 0, &headers, &rows, &f, none)?;
+        let (_, widths) = table(ws, 0, &headers, &rows, &f, none)?;
         ws.set_freeze_panes(1, 0)?;
-        ws.autofit();
+        fit(ws, &widths)?;
     }
 
     // Needs matrix: States x priority areas.
@@ -396,7 +501,7 @@ fn build(run: &RunOutput<'_>) -> Result<Vec<u8>, XlsxError> {
             PRIORITY_AREAS.iter().map(|a| lang.map_or(*a, |lang| vocab.priority_area.label(a, lang))),
         );
         headers.push(if lang.is_some() { p.total } else { "total" });
-        table(ws, 0, &headers, &rows, &f, none)?;
+        let (_, widths) = table(ws, 0, &headers, &rows, &f, none)?;
         if !rows.is_empty() {
             let last = u32::try_from(rows.len()).unwrap_or(0);
             let scale = ConditionalFormat3ColorScale::new()
@@ -412,7 +517,7 @@ fn build(run: &RunOutput<'_>) -> Result<Vec<u8>, XlsxError> {
             )?;
         }
         ws.set_freeze_panes(1, 3)?;
-        ws.autofit();
+        fit(ws, &widths)?;
     }
 
     // Rejected files.
@@ -433,9 +538,10 @@ fn build(run: &RunOutput<'_>) -> Result<Vec<u8>, XlsxError> {
                 _ => None,
             })
             .collect();
-        table(ws, 0, &["path", "reason", "message", "iso3", "questionnaire", "sha256"], &rows, &f, none)?;
+        let (_, widths) =
+            table(ws, 0, &["path", "reason", "message", "iso3", "questionnaire", "sha256"], &rows, &f, none)?;
         ws.set_freeze_panes(1, 0)?;
-        ws.autofit();
+        fit(ws, &widths)?;
     }
     let _ = Region::ALL;
     wb.save_to_buffer()
@@ -449,5 +555,65 @@ impl Output for ReportXlsx {
     fn write(&self, run: &RunOutput<'_>, w: &mut dyn Write) -> io::Result<()> {
         let bytes = build(run).map_err(io::Error::other)?;
         w.write_all(&bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A one-sheet workbook holding `rows` as a table, with its columns
+    /// sized by `fit` or by autofit; the sheet's XML.
+    fn workbook(headers: &[&str], rows: &[Vec<X>], autofit: bool) -> String {
+        let f = Formats::new();
+        let mut wb = Workbook::new();
+        let epoch = ExcelDateTime::from_ymd(2000, 1, 1).unwrap();
+        wb.set_properties(&DocProperties::new().set_creation_datetime(&epoch));
+        let ws = wb.add_worksheet();
+        let (_, widths) = table(ws, 0, headers, rows, &f, "none").unwrap();
+        if autofit {
+            ws.autofit();
+        } else {
+            fit(ws, &widths).unwrap();
+        }
+        let bytes = wb.save_to_buffer().unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut sheet = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(), &mut sheet)
+            .unwrap();
+        sheet
+    }
+
+    #[test]
+    fn columns_get_the_widths_autofit_would_give_them() {
+        let long = "Statistics disaggregated by type of offence are not yet available; ".repeat(4);
+        let rows = vec![
+            vec![
+                t("FRA"),
+                t("Côte d'Ivoire"),
+                X::N(12.0),
+                X::P(0.4567),
+                X::D(Date::new(2026, 3, 1).unwrap()),
+                X::S(ComplianceStatus::Incomplete),
+                t("two\nlines, the second one longer"),
+                X::E,
+            ],
+            vec![
+                t("中国"),
+                t("Российская Федерация"),
+                X::N(-1234.5678),
+                X::P(1.0),
+                X::E,
+                X::S(ComplianceStatus::Complete),
+                t(long.as_str()),
+                t("@%Ww mM"),
+            ],
+        ];
+        let headers = ["iso3", "state", "count", "rate", "submitted", "status", "comment", "x"];
+        assert_eq!(workbook(&headers, &rows, false), workbook(&headers, &rows, true));
+        assert_eq!(workbook(&headers, &[], false), workbook(&headers, &[], true));
+        let narrow = vec![vec![t("FRA"), X::N(1.0)]];
+        let headers = ["iso3", "a header wider than its cells"];
+        assert_eq!(workbook(&headers, &narrow, false), workbook(&headers, &narrow, true));
     }
 }

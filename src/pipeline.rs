@@ -121,23 +121,48 @@ pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunReport, Run
     // Repair what a run killed while replacing the outputs may have left.
     emit::recover(&config.out);
     let cycle = Cycle::load(&config.cycle_dir)?;
-    let schemas = Schemas::load(&cycle.schemas)?;
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = config.threads {
+        builder = builder.num_threads(n);
+    }
+    let pool = builder.build().map_err(|_| RunError::Threads(config.threads.unwrap_or(0)))?;
+    // The schemas, the register, the inbox listing and the cache's snapshot
+    // depend on the cycle file alone: they are read at the same time, and
+    // their errors reported in this order.
+    let ((schemas, register), (candidates, (cache, context, snapshot))) = pool.install(|| {
+        rayon::join(
+            || {
+                rayon::join(
+                    || Schemas::load(&cycle.schemas),
+                    || {
+                        Register::load(&cycle.parties).and_then(|register| {
+                            let focal_points = load_focal_points(&cycle.focal_points, &register)?;
+                            Ok((register, focal_points))
+                        })
+                    },
+                )
+            },
+            || {
+                let candidates = discover::list(&cycle.inbox, &config.limits);
+                let cache = config
+                    .cache
+                    .as_deref()
+                    .and_then(|d| crate::cache::Cache::open(d, &cycle.schemas, &config.limits));
+                let context = cache.as_ref().and_then(|_| {
+                    crate::cache::context(&cycle.dir.join("cycle.toml"), &cycle.parties, &cycle.schemas)
+                });
+                let snapshot =
+                    cache.as_ref().zip(context.as_deref()).and_then(|(c, ctx)| c.load_snapshot(ctx));
+                (candidates, (cache, context, snapshot))
+            },
+        )
+    });
+    let schemas = schemas?;
     check_cycle_questionnaires(&cycle, &schemas)?;
-    let register = Register::load(&cycle.parties)?;
-    let focal_points = load_focal_points(&cycle.focal_points, &register)?;
-    phase.done("cycle, schemas and register loaded");
-    let candidates = discover::list(&cycle.inbox, &config.limits)
-        .map_err(|source| RunError::Inbox { path: cycle.inbox.clone(), source })?;
+    let (register, focal_points) = register?;
+    let candidates = candidates.map_err(|source| RunError::Inbox { path: cycle.inbox.clone(), source })?;
     tracing::info!(files = candidates.len(), inbox = %cycle.inbox.display(), "discovered");
-    phase.done("inbox listed");
-
-    let cache =
-        config.cache.as_deref().and_then(|d| crate::cache::Cache::open(d, &schemas.dir, &config.limits));
-    let context = cache
-        .as_ref()
-        .and_then(|_| crate::cache::context(&cycle.dir.join("cycle.toml"), &cycle.parties, &schemas.dir));
-    let snapshot = cache.as_ref().zip(context.as_deref()).and_then(|(c, ctx)| c.load_snapshot(ctx));
-    phase.done("cache opened");
+    phase.done("cycle, schemas and register loaded, inbox listed, cache opened");
     let ctx = FileContext {
         bind: BindContext {
             schemas: &schemas,
@@ -149,11 +174,6 @@ pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunReport, Run
         cache: cache.as_ref(),
         snapshot: snapshot.as_ref(),
     };
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = config.threads {
-        builder = builder.num_threads(n);
-    }
-    let pool = builder.build().map_err(|_| RunError::Threads(config.threads.unwrap_or(0)))?;
     progress.start(candidates.len() as u64);
     let Gathered { records, resolution, changed, stored, retained } =
         pool.install(|| per_file(&candidates, &ctx, progress));

@@ -3,8 +3,11 @@
 //! calamine reading every cell, quick-xml every event) against `art32 run`
 //! cold (no ingest cache) and warm (every entry cached, and after one new
 //! return), on 1 and 2 threads. Each measurement is a child process, timed
-//! from spawn to exit, its peak memory the `ru_maxrss` that `wait4` reports
-//! for that child alone; the best of `--runs` is kept.
+//! from spawn to exit, with its CPU time (user and system) and its peak
+//! memory (the `ru_utime`, `ru_stime` and `ru_maxrss` that `wait4` reports
+//! for that child alone); the best of `--runs` is kept. The floor and the
+//! cold run are run in turn, repetition by repetition, so that a change in
+//! the machine's load weighs on both alike.
 //!
 //! ```text
 //! cargo bench --bench run -- [--sizes 800,10000] [--runs 3] [--seed 2026] [--corpus DIR]
@@ -27,7 +30,10 @@ type Res<T> = Result<T, Box<dyn Error>>;
 /// One timed child process.
 #[derive(Debug, Clone, Copy)]
 struct Measure {
+    /// Wall time, spawn to exit.
     secs: f64,
+    /// User and system CPU time.
+    cpu: f64,
     peak_mb: f64,
 }
 
@@ -47,20 +53,48 @@ fn measure(cmd: &mut Command) -> Res<Measure> {
     if reaped != pid || !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
         return Err(format!("{cmd:?} failed (status {status})").into());
     }
-    Ok(Measure { secs, peak_mb: usage.ru_maxrss as f64 / 1024.0 })
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    Ok(Measure {
+        secs,
+        cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
+        peak_mb: usage.ru_maxrss as f64 / 1024.0,
+    })
+}
+
+/// The better of two measurements of the same thing: the least wall and
+/// CPU time, the highest peak memory.
+fn better(a: Option<Measure>, m: Measure) -> Measure {
+    match a {
+        None => m,
+        Some(b) => {
+            Measure { secs: b.secs.min(m.secs), cpu: b.cpu.min(m.cpu), peak_mb: b.peak_mb.max(m.peak_mb) }
+        }
+    }
 }
 
 /// The best (fastest) of `runs` measurements, with the highest peak memory seen.
 fn best(runs: usize, mut f: impl FnMut() -> Res<Measure>) -> Res<Measure> {
     let mut out: Option<Measure> = None;
     for _ in 0..runs.max(1) {
-        let m = f()?;
-        out = Some(match out {
-            None => m,
-            Some(b) => Measure { secs: b.secs.min(m.secs), peak_mb: b.peak_mb.max(m.peak_mb) },
-        });
+        out = Some(better(out, f()?));
     }
     out.ok_or_else(|| "no run".into())
+}
+
+/// The best of `runs` measurements of each of two commands, run in turn
+/// (a, b, a, b...), so that a change in the machine's load between the
+/// repetitions weighs on both alike.
+fn best_pair(
+    runs: usize,
+    mut a: impl FnMut() -> Res<Measure>,
+    mut b: impl FnMut() -> Res<Measure>,
+) -> Res<(Measure, Measure)> {
+    let (mut x, mut y) = (None, None);
+    for _ in 0..runs.max(1) {
+        x = Some(better(x, a()?));
+        y = Some(better(y, b()?));
+    }
+    Ok((x.ok_or("no run")?, y.ok_or("no run")?))
 }
 
 /// Files and bytes under a folder.
@@ -160,8 +194,10 @@ fn main() -> Res<()> {
         load()
     );
     println!();
-    println!("| returns | MB | what | threads | seconds | files/s | MB/s | x floor | peak MB |");
-    println!("|---:|---:|---|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "| returns | MB | what | threads | seconds | CPU s | files/s | MB/s | x floor | x floor, CPU | peak MB |"
+    );
+    println!("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     let scratch = tempfile::tempdir()?;
     for &n in &o.sizes {
         let dir = corpus(&o, n, o.seed)?;
@@ -171,9 +207,11 @@ fn main() -> Res<()> {
         let mb = bytes as f64 / 1e6;
         let row = |what: &str, threads: usize, m: Measure, floor: Option<Measure>| {
             let ratio = floor.map_or(String::new(), |f| format!("{:.2}", m.secs / f.secs));
+            let cpu_ratio = floor.map_or(String::new(), |f| format!("{:.2}", m.cpu / f.cpu));
             println!(
-                "| {files} | {mb:.1} | {what} | {threads} | {:.3} | {:.0} | {:.1} | {ratio} | {:.0} |",
+                "| {files} | {mb:.1} | {what} | {threads} | {:.3} | {:.3} | {:.0} | {:.1} | {ratio} | {cpu_ratio} | {:.0} |",
                 m.secs,
+                m.cpu,
                 files as f64 / m.secs,
                 mb / m.secs,
                 m.peak_mb
@@ -183,21 +221,24 @@ fn main() -> Res<()> {
         let (mut cold, mut floors) = ([None; 3], [None; 3]);
         for threads in [2usize, 1] {
             let t = threads.to_string();
-            let fl = best(o.runs, || measure(Command::new(&me).arg("--floor-child").arg(&inbox).arg(&t)))?;
+            let (fl, cold_run) = best_pair(
+                o.runs,
+                || measure(Command::new(&me).arg("--floor-child").arg(&inbox).arg(&t)),
+                || {
+                    measure(art32().arg("run").arg(&dir).arg("--out").arg(&out).args([
+                        "--no-cache",
+                        "--threads",
+                        &t,
+                    ]))
+                },
+            )?;
             row("floor", threads, fl, None);
-            let cold_run = best(o.runs, || {
-                measure(art32().arg("run").arg(&dir).arg("--out").arg(&out).args([
-                    "--no-cache",
-                    "--threads",
-                    &t,
-                ]))
-            })?;
             row("art32 run, cold", threads, cold_run, Some(fl));
             cold[threads] = Some(cold_run);
             floors[threads] = Some(fl);
         }
         let cache = scratch.path().join(format!("cache-{n}"));
-        let warm_run = || {
+        let warm_run = |threads: usize| {
             measure(
                 art32()
                     .arg("run")
@@ -206,12 +247,10 @@ fn main() -> Res<()> {
                     .arg(&out)
                     .arg("--cache")
                     .arg(&cache)
-                    .args(["--threads", "2"]),
+                    .args(["--threads", &threads.to_string()]),
             )
         };
-        warm_run()?;
-        let warm = best(o.runs, warm_run)?;
-        row("art32 run, warm (all cached)", 2, warm, None);
+        warm_run(2)?;
         // One new return per repetition, each a file the cache has never seen.
         let extra = corpus(&o, o.runs.max(1) * 4, o.seed + 1)?;
         let mut new_files = Vec::new();
@@ -230,27 +269,37 @@ fn main() -> Res<()> {
         let landing = inbox.join("NEW");
         std::fs::create_dir_all(&landing)?;
         let mut k = 0;
-        let incremental = best(o.runs, || {
-            let src = new_files.get(k).ok_or("no new file left")?;
-            k += 1;
-            std::fs::copy(src, landing.join(src.file_name().ok_or("name")?))?;
-            warm_run()
-        });
+        let mut incremental = [None; 3];
+        let measured = (|| -> Res<()> {
+            for threads in [2usize, 1] {
+                let warm = best(o.runs, || warm_run(threads))?;
+                row("art32 run, warm (all cached)", threads, warm, None);
+                let after_one = best(o.runs, || {
+                    let src = new_files.get(k).ok_or("no new file left")?;
+                    k += 1;
+                    std::fs::copy(src, landing.join(src.file_name().ok_or("name")?))?;
+                    warm_run(threads)
+                })?;
+                row("art32 run, warm after one new return", threads, after_one, None);
+                incremental[threads] = Some(after_one);
+            }
+            Ok(())
+        })();
         std::fs::remove_dir_all(&landing)?;
-        let incremental = incremental?;
-        row("art32 run, warm after one new return", 2, incremental, None);
-        for threads in [1, 2] {
-            if let Some(c) = cold[threads] {
+        measured?;
+        for threads in [2usize, 1] {
+            if let (Some(c), Some(w)) = (cold[threads], incremental[threads]) {
                 println!(
-                    "| {files} | {mb:.1} | cold ({threads} thread{}) / warm after one new return | | {:.1}x | | | | |",
+                    "| {files} | {mb:.1} | cold / warm after one new return, {threads} thread{} | | {:.1}x | {:.1}x | | | | | |",
                     if threads == 1 { "" } else { "s" },
-                    c.secs / incremental.secs
+                    c.secs / w.secs,
+                    c.cpu / w.cpu
                 );
             }
         }
         if let ([_, Some(f1), Some(f2)], [_, Some(c1), Some(c2)]) = (floors, cold) {
             println!(
-                "| {files} | {mb:.1} | 2 threads / 1: floor {:.2}x, cold run {:.2}x | | | | | | |",
+                "| {files} | {mb:.1} | 2 threads / 1: floor {:.2}x, cold run {:.2}x | | | | | | | | |",
                 f1.secs / f2.secs,
                 c1.secs / c2.secs
             );

@@ -89,7 +89,7 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<RawReturn, Rejection> {
 }
 
 /// Decodes the document to UTF-8: a BOM, else the declaration's encoding, else UTF-8.
-fn decode(bytes: &[u8]) -> Result<String, Rejection> {
+fn decode(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, Rejection> {
     let malformed = |msg: String| Rejection::new(Reason::MalformedXml, msg);
     let (encoding, body) = if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
         (encoding_rs::UTF_8, rest)
@@ -116,7 +116,7 @@ fn decode(bytes: &[u8]) -> Result<String, Rejection> {
     };
     if encoding == encoding_rs::UTF_8 {
         return match std::str::from_utf8(body) {
-            Ok(s) => Ok(s.to_owned()),
+            Ok(s) => Ok(std::borrow::Cow::Borrowed(s)),
             Err(e) => {
                 let (line, col) = line_col(&body[..e.valid_up_to()]);
                 Err(malformed(format!("invalid UTF-8 at line {line}, column {col}")))
@@ -135,7 +135,7 @@ fn decode(bytes: &[u8]) -> Result<String, Rejection> {
             decoder.decode_to_string_without_replacement(&body[read_total..], &mut out, true);
         read_total += read;
         match result {
-            encoding_rs::DecoderResult::InputEmpty => return Ok(out),
+            encoding_rs::DecoderResult::InputEmpty => return Ok(std::borrow::Cow::Owned(out)),
             encoding_rs::DecoderResult::OutputFull => continue,
             encoding_rs::DecoderResult::Malformed(_, _) => {
                 let (line, col) = line_col(out.as_bytes());
@@ -196,7 +196,9 @@ fn parse(text: &str, limits: &Limits) -> Result<Vec<Node>, Rejection> {
     let mut lines = Lines { text, pos: 0, line: 1 };
     let mut nodes: Vec<Node> = Vec::new();
     let mut stack: Vec<usize> = Vec::new();
-    let mut sibling_counts: Vec<BTreeMap<String, usize>> = vec![BTreeMap::new()];
+    // Per open element, how many children of each name it has had so far
+    // (an element's children have few distinct names: a list beats a map).
+    let mut sibling_counts: Vec<Vec<(String, usize)>> = vec![Vec::new()];
     let malformed = |reader: &NsReader<&[u8]>, lines: &mut Lines<'_>, e: &dyn std::fmt::Display| {
         let pos = usize::try_from(reader.error_position()).unwrap_or(0);
         let (line, col) = line_col(&text.as_bytes()[..pos.min(text.len())]);
@@ -246,13 +248,13 @@ fn parse(text: &str, limits: &Limits) -> Result<Vec<Node>, Rejection> {
                     None => ["/", node.name.as_str()].concat(),
                     Some(&parent) => {
                         let counts = sibling_counts.last_mut().ok_or_else(|| internal("sibling counts"))?;
-                        let k = match counts.get_mut(node.name.as_str()) {
-                            Some(k) => {
+                        let k = match counts.iter_mut().find(|(name, _)| *name == node.name) {
+                            Some((_, k)) => {
                                 *k += 1;
                                 *k
                             }
                             None => {
-                                counts.insert(node.name.clone(), 1);
+                                counts.push((node.name.clone(), 1));
                                 1
                             }
                         };
@@ -274,7 +276,7 @@ fn parse(text: &str, limits: &Limits) -> Result<Vec<Node>, Rejection> {
                 }
                 if !is_empty {
                     stack.push(idx);
-                    sibling_counts.push(BTreeMap::new());
+                    sibling_counts.push(Vec::new());
                 }
             }
             Event::End(_) => {

@@ -527,6 +527,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_stamp_is_taken_only_of_a_regular_file_that_has_settled() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.xlsx");
+        std::fs::write(&path, b"bytes").unwrap();
+        let m = std::fs::symlink_metadata(&path).unwrap();
+        let changed = std::time::UNIX_EPOCH
+            + std::time::Duration::new(u64::try_from(m.ctime().max(m.mtime())).unwrap(), 999_999_999);
+        assert_eq!(Stamp::of(&m, changed), None, "changed a moment ago");
+        assert_eq!(Stamp::of(&m, changed + Stamp::SETTLED / 2), None);
+        let stamp = Stamp::of(&m, changed + Stamp::SETTLED * 2).unwrap();
+        assert_eq!((stamp.size, stamp.ino), (5, m.ino()));
+        let later = std::time::SystemTime::now() + Stamp::SETTLED * 2;
+        assert_eq!(Stamp::of(&std::fs::symlink_metadata(dir.path()).unwrap(), later), None, "a folder");
+    }
+
+    #[test]
     fn lock_and_system_files_are_ignored_by_name() {
         assert_eq!(ignored_by_name("FRA/~$UNTOC.xlsx").map(|r| r.0), Some(Reason::LockFile));
         assert_eq!(ignored_by_name(".DS_Store").map(|r| r.0), Some(Reason::SystemFile));

@@ -67,11 +67,14 @@ const MEMO_MAX_TEXT: usize = 256;
 /// 1.5 MB); past it, the worker forgets them all and starts again.
 const MEMO_MAX_ENTRIES: usize = 4096;
 
-/// Per table and language: what a text looked up names (an entry index).
+/// What each text looked up in one table and language names (an entry index).
+type Remembered = HashMap<Box<str>, Option<usize>>;
+
+/// Per table and language, what was looked up.
 #[derive(Default)]
 struct Lookups {
     entries: usize,
-    by_table: HashMap<(u64, Option<Lang>), HashMap<Box<str>, Option<usize>>>,
+    by_table: HashMap<(u64, Option<Lang>), Remembered>,
 }
 
 thread_local! {

@@ -2,7 +2,8 @@
 //! and 10,000 returns, `art32 generate`), the floor (`benches/floor.rs`:
 //! calamine reading every cell, quick-xml every event) against `art32 run`
 //! cold (no ingest cache) and warm (every entry cached, and after one new
-//! return), on 1 and 2 threads. Each measurement is a child process, timed
+//! return), on 1 and 2 threads; with `--per-format`, also each format alone
+//! and an empty inbox (the run's fixed cost), on 1 thread. Each measurement is a child process, timed
 //! from spawn to exit, with its CPU time (user and system) and its peak
 //! memory (the `ru_utime`, `ru_stime` and `ru_maxrss` that `wait4` reports
 //! for that child alone); the best of `--runs` is kept. The floor and the
@@ -10,7 +11,7 @@
 //! the machine's load weighs on both alike.
 //!
 //! ```text
-//! cargo bench --bench run -- [--sizes 800,10000] [--runs 3] [--seed 2026] [--corpus DIR]
+//! cargo bench --bench run -- [--sizes 800,10000] [--runs 3] [--seed 2026] [--corpus DIR] [--per-format]
 //! ```
 //!
 //! Corpora are generated once into `target/bench-corpus/` (kept between
@@ -117,12 +118,19 @@ struct Options {
     runs: usize,
     seed: u64,
     corpus: PathBuf,
+    /// Also measure each format alone, and an empty inbox.
+    per_format: bool,
 }
 
 fn options() -> Res<Options> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let mut o =
-        Options { sizes: vec![800, 10_000], runs: 3, seed: 2026, corpus: root.join("target/bench-corpus") };
+    let mut o = Options {
+        sizes: vec![800, 10_000],
+        runs: 3,
+        seed: 2026,
+        corpus: root.join("target/bench-corpus"),
+        per_format: false,
+    };
     let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
     while let Some(a) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{a} needs a value"));
@@ -131,6 +139,7 @@ fn options() -> Res<Options> {
             "--runs" => o.runs = value()?.parse()?,
             "--seed" => o.seed = value()?.parse()?,
             "--corpus" => o.corpus = PathBuf::from(value()?),
+            "--per-format" => o.per_format = true,
             other => return Err(format!("unknown argument {other}").into()),
         }
     }
@@ -162,6 +171,47 @@ fn corpus(o: &Options, n: usize, seed: u64) -> Res<PathBuf> {
         }
     }
     Ok(dir)
+}
+
+/// One row of the table.
+fn print_row(files: u64, mb: f64, what: &str, threads: usize, m: Measure, floor: Option<Measure>) {
+    let ratio = floor.map_or(String::new(), |f| format!("{:.2}", m.secs / f.secs));
+    let cpu_ratio = floor.map_or(String::new(), |f| format!("{:.2}", m.cpu / f.cpu));
+    println!(
+        "| {files} | {mb:.1} | {what} | {threads} | {:.3} | {:.3} | {:.0} | {:.1} | {ratio} | {cpu_ratio} | {:.0} |",
+        m.secs,
+        m.cpu,
+        files as f64 / m.secs,
+        mb / m.secs,
+        m.peak_mb
+    );
+}
+
+/// A cycle folder at `to` with the cycle files of `from` and, in its inbox,
+/// the files of `from`'s inbox whose extension is `ext` (hard links where
+/// the file system allows, copies elsewhere), in the same subfolders.
+fn split_by_extension(from: &Path, to: &Path, ext: Option<&str>) -> Res<()> {
+    std::fs::create_dir_all(to.join("inbox"))?;
+    for name in ["cycle.toml", "parties.csv", "focal-points.csv"] {
+        std::fs::copy(from.join(name), to.join(name))?;
+    }
+    let Some(ext) = ext else { return Ok(()) };
+    let mut stack = vec![PathBuf::new()];
+    while let Some(rel) = stack.pop() {
+        for e in std::fs::read_dir(from.join("inbox").join(&rel))?.flatten() {
+            let (path, rel) = (e.path(), rel.join(e.file_name()));
+            if e.file_type()?.is_dir() {
+                std::fs::create_dir_all(to.join("inbox").join(&rel))?;
+                stack.push(rel);
+            } else if path.extension().is_some_and(|x| x == ext) {
+                let target = to.join("inbox").join(&rel);
+                if std::fs::hard_link(&path, &target).is_err() {
+                    std::fs::copy(&path, &target)?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn load() -> String {
@@ -206,16 +256,7 @@ fn main() -> Res<()> {
         walk(&inbox, &mut files, &mut bytes);
         let mb = bytes as f64 / 1e6;
         let row = |what: &str, threads: usize, m: Measure, floor: Option<Measure>| {
-            let ratio = floor.map_or(String::new(), |f| format!("{:.2}", m.secs / f.secs));
-            let cpu_ratio = floor.map_or(String::new(), |f| format!("{:.2}", m.cpu / f.cpu));
-            println!(
-                "| {files} | {mb:.1} | {what} | {threads} | {:.3} | {:.3} | {:.0} | {:.1} | {ratio} | {cpu_ratio} | {:.0} |",
-                m.secs,
-                m.cpu,
-                files as f64 / m.secs,
-                mb / m.secs,
-                m.peak_mb
-            );
+            print_row(files, mb, what, threads, m, floor);
         };
         let out = scratch.path().join(format!("out-{n}"));
         let (mut cold, mut floors) = ([None; 3], [None; 3]);
@@ -295,6 +336,31 @@ fn main() -> Res<()> {
                     c.secs / w.secs,
                     c.cpu / w.cpu
                 );
+            }
+        }
+        if o.per_format {
+            // Each format alone, and an empty inbox (the run's fixed cost),
+            // on 1 thread.
+            for ext in [Some("xlsx"), Some("xml"), Some("ods"), Some("xls"), None] {
+                let sub = scratch.path().join(format!("n{n}-{}", ext.unwrap_or("empty")));
+                split_by_extension(&dir, &sub, ext)?;
+                let (mut sub_files, mut sub_bytes) = (0, 0);
+                walk(&sub.join("inbox"), &mut sub_files, &mut sub_bytes);
+                let (fl, run) = best_pair(
+                    o.runs,
+                    || measure(Command::new(&me).arg("--floor-child").arg(sub.join("inbox")).arg("1")),
+                    || {
+                        measure(art32().arg("run").arg(&sub).arg("--out").arg(sub.join("out")).args([
+                            "--no-cache",
+                            "--threads",
+                            "1",
+                        ]))
+                    },
+                )?;
+                let what = ext.map_or("an empty inbox".to_owned(), |e| format!(".{e} only"));
+                let sub_mb = sub_bytes as f64 / 1e6;
+                print_row(sub_files, sub_mb, &format!("floor, {what}"), 1, fl, None);
+                print_row(sub_files, sub_mb, &format!("art32 run, cold, {what}"), 1, run, Some(fl));
             }
         }
         if let ([_, Some(f1), Some(f2)], [_, Some(c1), Some(c2)]) = (floors, cold) {

@@ -17,10 +17,10 @@
 //! of it, with the answers of the returns that run retained — keyed by the
 //! same fingerprint and a hash of the cycle's context ([`context`]: the
 //! cycle file, the register, the schemas). A file found again at the same
-//! path with the same SHA-256 takes its record from there. Resolve, derive,
-//! check and emit still run every time, so a run's outputs are the same with
-//! and without the cache. A cached file is still read and hashed on every
-//! run — that is how a changed file is told from an unchanged one.
+//! path with the same SHA-256 takes its record from there, and one listed
+//! with the same [`Stamp`] (inode, size, times) is not even read or hashed.
+//! Resolve, derive, check and emit still run every time, so a run's outputs
+//! are the same with and without the cache.
 //!
 //! An entry is a one-line header — format version, key, payload length and
 //! a 64-bit checksum of the payload — then the payload (JSON). An entry whose

@@ -225,6 +225,13 @@ pub struct Examined {
     pub unpacked: Option<Vec<u8>>,
 }
 
+impl Examined {
+    /// A file of this size settled without its content being read or hashed.
+    fn unread(size: u64) -> Self {
+        Examined { bytes: Vec::new(), size, sha256: String::new(), format: Format::Unknown, unpacked: None }
+    }
+}
+
 /// Why a file is not processed as a return.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
@@ -308,13 +315,7 @@ pub fn read(c: &Candidate, limits: &Limits) -> ReadOutcome {
     }
     if let Some((reason, msg)) = ignored_by_name(&c.rel) {
         let size = std::fs::symlink_metadata(&c.path).map_or(0, |m| m.len());
-        let ex = Examined {
-            bytes: Vec::new(),
-            size,
-            sha256: String::new(),
-            format: Format::Unknown,
-            unpacked: None,
-        };
+        let ex = Examined::unread(size);
         return settled((Some(ex), Verdict::Ignore(reason, msg)));
     }
     let file = match std::fs::File::open(&c.path) {
@@ -328,13 +329,7 @@ pub fn read(c: &Candidate, limits: &Limits) -> ReadOutcome {
     };
     let size = file.metadata().map_or(0, |m| m.len());
     if size > limits.max_file_bytes {
-        let ex = Examined {
-            bytes: Vec::new(),
-            size,
-            sha256: String::new(),
-            format: Format::Unknown,
-            unpacked: None,
-        };
+        let ex = Examined::unread(size);
         let verdict = Verdict::Reject(Rejection::new(
             Reason::TooLarge,
             format!("{size} bytes, over the limit of {} bytes", limits.max_file_bytes),
@@ -349,13 +344,7 @@ pub fn read(c: &Candidate, limits: &Limits) -> ReadOutcome {
         ));
     }
     if bytes.len() as u64 > limits.max_file_bytes {
-        let ex = Examined {
-            bytes: Vec::new(),
-            size: bytes.len() as u64,
-            sha256: String::new(),
-            format: Format::Unknown,
-            unpacked: None,
-        };
+        let ex = Examined::unread(bytes.len() as u64);
         let verdict = Verdict::Reject(Rejection::new(
             Reason::TooLarge,
             format!("over the limit of {} bytes", limits.max_file_bytes),

@@ -111,12 +111,20 @@ pub fn write_all(out: &Path, run: &RunOutput<'_>) -> Result<(), EmitError> {
     let result = (|| {
         outputs().par_iter().try_for_each(|output| {
             let path = tmp.join(output.file_name());
+            let started = std::time::Instant::now();
             let file = std::fs::File::create(&path).map_err(err(&path))?;
             let mut w = io::BufWriter::new(file);
             output.write(run, &mut w).map_err(err(&path))?;
             let file =
                 w.into_inner().map_err(|e| EmitError { path: path.clone(), source: e.into_error() })?;
+            let written = started.elapsed();
             file.sync_all().map_err(err(&path))?;
+            tracing::debug!(
+                output = output.file_name(),
+                ms = written.as_secs_f64() * 1e3,
+                sync_ms = (started.elapsed() - written).as_secs_f64() * 1e3,
+                "output written"
+            );
             fault_pause("written-one");
             Ok(())
         })?;

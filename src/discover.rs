@@ -478,6 +478,9 @@ fn looks_like_xml(bytes: &[u8]) -> bool {
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         return true;
     }
+    if crate::ingest::xml::bare_utf16(bytes).is_some() {
+        return true;
+    }
     let b = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
     b.iter().find(|c| !c.is_ascii_whitespace()) == Some(&b'<')
 }

@@ -4,7 +4,7 @@
 //! `fixtures/make_xml_cases.py`) is run alone through `art32 run` and must end
 //! in the manifest with the status and reason of the README table; malformed
 //! files must name their line. Valid returns give answers with element
-//! provenance, identically in six encodings. Online submissions are resolved
+//! provenance, identically in eight encodings. Online submissions are resolved
 //! by `meta/instanceID` and `meta/deprecatedID` (SPEC 6.3), and `art32 check`
 //! names the element and line of an invalid answer.
 
@@ -32,6 +32,8 @@ const CASES: &[(&str, &str, &str)] = &[
     ("valid-native-utf8-bom.xml", "accepted", ""),
     ("valid-native-utf16le-bom.xml", "accepted", ""),
     ("valid-native-utf16be-bom.xml", "accepted", ""),
+    ("valid-native-utf16le-no-bom.xml", "accepted", ""),
+    ("valid-native-utf16be-no-bom.xml", "accepted", ""),
     ("valid-native-windows-1252.xml", "accepted", ""),
     ("valid-native-iso-8859-1.xml", "accepted", ""),
     ("valid-prefixed-namespace.xml", "accepted", ""),
@@ -60,12 +62,14 @@ const CASES: &[(&str, &str, &str)] = &[
     ("unknown-questionnaire-version-odk.xml", "rejected", "unknown-questionnaire"),
 ];
 
-/// The six encodings of the same native return.
-const ENCODINGS: [&str; 6] = [
+/// The eight encodings of the same native return.
+const ENCODINGS: [&str; 8] = [
     "valid-native-utf8.xml",
     "valid-native-utf8-bom.xml",
     "valid-native-utf16le-bom.xml",
     "valid-native-utf16be-bom.xml",
+    "valid-native-utf16le-no-bom.xml",
+    "valid-native-utf16be-no-bom.xml",
     "valid-native-windows-1252.xml",
     "valid-native-iso-8859-1.xml",
 ];
@@ -144,6 +148,8 @@ cases! {
     valid_native_utf8_bom_is_accepted: "valid-native-utf8-bom.xml", None;
     valid_native_utf16le_bom_is_accepted: "valid-native-utf16le-bom.xml", None;
     valid_native_utf16be_bom_is_accepted: "valid-native-utf16be-bom.xml", None;
+    valid_native_utf16le_without_bom_is_accepted: "valid-native-utf16le-no-bom.xml", None;
+    valid_native_utf16be_without_bom_is_accepted: "valid-native-utf16be-no-bom.xml", None;
     valid_native_windows_1252_is_accepted: "valid-native-windows-1252.xml", None;
     valid_native_iso_8859_1_is_accepted: "valid-native-iso-8859-1.xml", None;
     valid_prefixed_namespace_is_accepted: "valid-prefixed-namespace.xml", None;
@@ -378,7 +384,7 @@ fn native_needs_read_assistance_codes_and_french_labels() {
 }
 
 #[test]
-fn six_encodings_give_identical_answers_and_needs() {
+fn eight_encodings_give_identical_answers_and_needs() {
     let mut reference: Option<(Vec<Row>, Vec<Row>)> = None;
     for file in ENCODINGS {
         let cycle = alone(file);

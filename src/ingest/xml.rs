@@ -97,10 +97,8 @@ fn decode(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, Rejection> {
         (encoding_rs::UTF_16LE, rest)
     } else if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
         (encoding_rs::UTF_16BE, rest)
-    } else if bytes.starts_with(&[0x3C, 0x00]) {
-        (encoding_rs::UTF_16LE, bytes)
-    } else if bytes.starts_with(&[0x00, 0x3C]) {
-        (encoding_rs::UTF_16BE, bytes)
+    } else if let Some(encoding) = bare_utf16(bytes) {
+        (encoding, bytes)
     } else {
         match declared_encoding(bytes) {
             None => (encoding_rs::UTF_8, bytes),
@@ -146,6 +144,30 @@ fn decode(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, Rejection> {
             }
         }
     }
+}
+
+/// The byte order of a UTF-16 document without a BOM, told from its first
+/// `<` (after any whitespace) as a 16-bit unit, as XML 1.0 (appendix F)
+/// does: `3C 00` is little-endian, `00 3C` big-endian.
+pub(crate) fn bare_utf16(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    let mut order = None;
+    for unit in bytes.chunks_exact(2).take(256) {
+        let (c, this) = match unit {
+            [c, 0] => (*c, encoding_rs::UTF_16LE),
+            [0, c] => (*c, encoding_rs::UTF_16BE),
+            _ => return None,
+        };
+        if order.is_some_and(|o| o != this) {
+            return None;
+        }
+        order = Some(this);
+        match c {
+            b'<' => return order,
+            b' ' | b'\t' | b'\r' | b'\n' => {}
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// The `encoding` pseudo-attribute of an ASCII-compatible XML declaration.
@@ -707,6 +729,24 @@ mod tests {
 
     fn limits() -> Limits {
         Limits::default()
+    }
+
+    #[test]
+    fn utf16_without_a_bom_is_told_from_its_first_markup() {
+        let le = |s: &str| s.encode_utf16().flat_map(u16::to_le_bytes).collect::<Vec<u8>>();
+        let be = |s: &str| s.encode_utf16().flat_map(u16::to_be_bytes).collect::<Vec<u8>>();
+        for text in ["<?xml version=\"1.0\"?><r/>", "<r/>", "\r\n  <r/>"] {
+            assert_eq!(bare_utf16(&le(text)), Some(encoding_rs::UTF_16LE), "{text:?}");
+            assert_eq!(bare_utf16(&be(text)), Some(encoding_rs::UTF_16BE), "{text:?}");
+            let bytes = be(text);
+            assert_eq!(decode(&bytes).unwrap(), text);
+        }
+        // ASCII, text before the markup, byte orders mixed, too short.
+        let mut mixed = le(" ");
+        mixed.extend(be("<r/>"));
+        for bytes in [b"<r/>".to_vec(), le("x<r/>"), mixed, vec![0], Vec::new(), le(&" ".repeat(300))] {
+            assert_eq!(bare_utf16(&bytes), None, "{bytes:?}");
+        }
     }
 
     #[test]

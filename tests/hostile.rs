@@ -62,6 +62,8 @@ hostile_cases! {
     a_looping_sector_chain_is_corrupt: "looping-sectors.xls" => "rejected" "corrupt";
     a_cell_repeated_over_1048576_rows_is_too_many_cells: "dense-grid.ods" => "rejected" "too-many-cells";
     a_dense_ods_grid_within_the_row_limit_is_too_many_cells: "dense-grid-within-rows.ods" => "rejected" "too-many-cells";
+    an_ods_row_count_written_as_a_character_reference_is_too_many_cells: "dense-grid-escaped-count.ods" => "rejected" "too-many-cells";
+    two_billion_spaces_in_an_ods_cell_are_too_large: "spaces.ods" => "rejected" "too-large";
     far_apart_ods_cells_are_too_many_cells: "far-apart-cells.ods" => "rejected" "too-many-cells";
     long_text_repeated_in_ods_is_too_large: "repeated-text.ods" => "rejected" "too-large";
     billion_laughs_xml_is_forbidden: "billion-laughs.xml" => "rejected" "doctype-forbidden";

@@ -117,8 +117,15 @@ fn repeat_attr(e: &BytesStart<'_>, key: &str) -> u64 {
         .with_checks(false)
         .flatten()
         .find(|a| a.key.as_ref() == key)
-        .and_then(|a| a.value.trim().parse::<u64>().ok())
-        .unwrap_or(1)
+        .map_or(1, |a| repeat_count(&a.value))
+}
+
+/// A count (`table:number-*-repeated`, `text:c`), at least what calamine makes of it:
+/// unescaped first (calamine unescapes the row count, so `&#49;0` is 10
+/// rows), then parsed, around any spaces. A value that is no number counts
+/// 1: calamine refuses it.
+fn repeat_count(raw: &str) -> u64 {
+    quick_xml::escape::unescape(raw).ok().and_then(|v| v.trim().parse::<u64>().ok()).unwrap_or(1)
 }
 
 /// Measures `content.xml` of an OpenDocument spreadsheet. A file that is not
@@ -201,7 +208,7 @@ fn check_ods_content(mut events: impl Events, limits: &Limits) -> Result<(), Rej
                     // Content inside a cell (text:p, an annotation...).
                     c.depth += 1;
                     c.non_empty = true;
-                    c.text = c.text.saturating_add(attr_text(&e));
+                    c.text = c.text.saturating_add(attr_text(&e)).saturating_add(inline_text(&e));
                     continue;
                 }
                 match e.name().as_ref() {
@@ -321,10 +328,27 @@ fn cell_attrs(e: &BytesStart<'_>) -> (u64, Option<u64>) {
             found = Some(found.unwrap_or(0_u64).saturating_add(a.value.len() as u64));
         } else if key == "table:number-columns-repeated" && !seen_repeat {
             seen_repeat = true;
-            repeat = a.value.trim().parse::<u64>().unwrap_or(1);
+            repeat = repeat_count(&a.value);
         }
     }
     (repeat, found)
+}
+
+/// The characters an element inside a cell stands for in calamine's text of
+/// the cell: `text:s` is `text:c` spaces (unescaped, as calamine reads it:
+/// `text:c="2000000000"` would be a 2 GB string), a tab, a line break or a
+/// further paragraph one.
+fn inline_text(e: &BytesStart<'_>) -> u64 {
+    match e.name().as_ref() {
+        "text:s" => e
+            .attributes()
+            .with_checks(false)
+            .flatten()
+            .find(|a| a.key.as_ref() == "text:c")
+            .map_or(1, |a| repeat_count(&a.value)),
+        "text:tab" | "text:line-break" | "text:p" => 1,
+        _ => 0,
+    }
 }
 
 fn attr_text(e: &BytesStart<'_>) -> u64 {
@@ -723,6 +747,49 @@ mod tests {
         assert_eq!(ods(&row(1000, 100)), Ok(()));
         assert_eq!(ods(&row(1000, 1001)), Err(Reason::TooManyCells));
         assert_eq!(ods(&row(100_001, 1)), Err(Reason::TooManyCells));
+    }
+
+    #[test]
+    fn repeat_counts_written_as_character_references_count_in_full() {
+        // calamine unescapes the row count: `&#57;00000` is 900,000 rows of
+        // 100 values, gigabytes. The column count it parses raw (and fails
+        // on), so counting it in full is only cautious.
+        let cells = "<table:table-cell office:value-type=\"string\"><text:p>x</text:p></table:table-cell>"
+            .repeat(100);
+        let row = |attr: &str, count: &str| {
+            format!("<table:table-row {attr}=\"{count}\">{cells}</table:table-row>")
+        };
+        for count in ["&#57;00000", "&#x39;00000", " 900000 ", "9&#48;0000"] {
+            assert_eq!(ods(&row("table:number-rows-repeated", count)), Err(Reason::TooManyCells), "{count}");
+        }
+        let wide = |count: &str| {
+            format!(
+                "<table:table-row table:number-rows-repeated=\"2000\"><table:table-cell table:number-columns-repeated=\"{count}\" office:value-type=\"float\" office:value=\"1\"/></table:table-row>"
+            )
+        };
+        assert_eq!(ods(&wide("&#49;000")), Err(Reason::TooManyCells));
+        // What is no number at all, calamine refuses: nothing to count.
+        assert_eq!(ods(&row("table:number-rows-repeated", "&bogus;")), Ok(()));
+        assert_eq!(repeat_count("&#49;0"), 10);
+        assert_eq!(repeat_count("x"), 1);
+    }
+
+    #[test]
+    fn spaces_a_cell_asks_for_count_as_its_text() {
+        // `<text:s text:c="N"/>` is N spaces in calamine's text of the cell.
+        let cell = |inner: &str| {
+            format!(
+                "<table:table-row><table:table-cell office:value-type=\"string\"><text:p>a{inner}b</text:p></table:table-cell></table:table-row>"
+            )
+        };
+        for count in ["2000000000", "&#50;000000000", "67108864"] {
+            let spaces = format!("<text:s text:c=\"{count}\"/>");
+            assert_eq!(ods(&cell(&spaces)), Err(Reason::TooLarge), "{count}");
+        }
+        assert_eq!(ods(&cell("<text:s text:c=\"1000\"/><text:s/><text:tab/><text:line-break/>")), Ok(()));
+        // Repeated over rows and columns, a few spaces add up too.
+        let many = "<table:table-row table:number-rows-repeated=\"2000\"><table:table-cell table:number-columns-repeated=\"50\" office:value-type=\"string\"><text:p><text:s text:c=\"1000\"/></text:p></table:table-cell></table:table-row>";
+        assert_eq!(ods(many), Err(Reason::TooLarge));
     }
 
     /// An SST record whose only string runs into a CONTINUE record.

@@ -239,6 +239,13 @@ fn unread_part(name: &str) -> bool {
         .any(|p| lower.starts_with(p))
 }
 
+/// The shared strings of an xlsx (calamine opens `sharedStrings.xml` in the
+/// workbook's folder, whatever the case of its name).
+fn is_shared_strings(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower == "sharedstrings.xml" || lower.ends_with("/sharedstrings.xml")
+}
+
 fn is_xml_part(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     lower.ends_with(".xml") || lower.ends_with(".rels")
@@ -255,8 +262,13 @@ fn inflate_capped(
     copy: Option<&mut zip::ZipWriter<Cursor<Vec<u8>>>>,
 ) -> Result<bool, Rejection> {
     let entry = archive.by_index(index).map_err(|e| damaged(&format!("entry {name:?}"), &e))?;
-    let mut sink =
-        Sink { doctype: is_xml_part(name).then(DoctypeScan::default), written: 0, copy, copy_failed: false };
+    let mut sink = Sink {
+        doctype: is_xml_part(name).then(DoctypeScan::default),
+        strings: is_shared_strings(name).then(CountScan::default),
+        written: 0,
+        copy,
+        copy_failed: false,
+    };
     if let Err(e) = io::copy(&mut entry.take(declared.saturating_add(1)), &mut sink) {
         // The zip crate itself stops an entry at its declared size, with this
         // error; anything else is damage.
@@ -267,6 +279,28 @@ fn inflate_capped(
     }
     if sink.written > declared {
         return Err(lies(name, declared));
+    }
+    if let Some(scan) = &sink.strings {
+        // A `<si/>` takes 5 bytes: more strings than the part can hold is a
+        // count made up, and calamine reserves memory for every one of them
+        // before it reads the first (24 bytes each). Small overcounts, which
+        // careless writers make, cost little and pass.
+        let can_hold = sink.written / 5;
+        if scan.max > can_hold && scan.max > MAX_STRINGS_OVERCOUNT {
+            return Err(Rejection::new(
+                Reason::TooLarge,
+                format!(
+                    "the shared strings part {name:?} declares {} strings (uniqueCount) in {} bytes, which can hold at most {can_hold}: \
+                     reading it would reserve memory for every one",
+                    if scan.max == u64::MAX {
+                        "an endless number of".to_owned()
+                    } else {
+                        scan.max.to_string()
+                    },
+                    sink.written
+                ),
+            ));
+        }
     }
     if sink.doctype.is_some_and(|d| d.found) {
         return Err(Rejection::new(
@@ -283,6 +317,8 @@ fn inflate_capped(
 /// copies it into the stored copy.
 struct Sink<'a> {
     doctype: Option<DoctypeScan>,
+    /// For a shared strings part: the string count it declares.
+    strings: Option<CountScan>,
     written: u64,
     copy: Option<&'a mut zip::ZipWriter<Cursor<Vec<u8>>>>,
     /// Writing into the copy failed: the caller drops the copy.
@@ -293,6 +329,9 @@ impl Write for Sink<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.written = self.written.saturating_add(buf.len() as u64);
         if let Some(scan) = self.doctype.as_mut() {
+            scan.feed(buf);
+        }
+        if let Some(scan) = self.strings.as_mut() {
             scan.feed(buf);
         }
         if let Some(w) = self.copy.as_mut()
@@ -307,6 +346,88 @@ impl Write for Sink<'_> {
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
+}
+
+/// How many more strings than its part can hold a shared strings count may
+/// declare before the workbook is refused (calamine reserves 24 bytes for
+/// each: 2.4 MB).
+const MAX_STRINGS_OVERCOUNT: u64 = 100_000;
+
+const UNIQUE_COUNT: &[u8] = b"uniqueCount";
+
+/// Longest run of spaces and digits after `uniqueCount` that is still read
+/// as one value; longer, the count is taken as endless.
+const MAX_COUNT_TAIL: usize = 256;
+
+/// Finds the largest `uniqueCount="N"` in a stream of chunks, across chunk
+/// boundaries: calamine reserves room for N strings when it opens the
+/// workbook. Every occurrence counts, wherever it is: at worst a text that
+/// happens to read so makes the count larger, never smaller.
+#[derive(Debug, Default)]
+struct CountScan {
+    /// The end of the previous chunk, where a match may continue.
+    carry: Vec<u8>,
+    max: u64,
+}
+
+/// What follows `uniqueCount`.
+enum CountAt {
+    Count(u64),
+    /// The chunk ends before the value does.
+    Incomplete,
+    NotACount,
+}
+
+impl CountScan {
+    fn feed(&mut self, buf: &[u8]) {
+        let joined;
+        let data: &[u8] = if self.carry.is_empty() {
+            buf
+        } else {
+            let mut j = std::mem::take(&mut self.carry);
+            j.extend_from_slice(buf);
+            joined = j;
+            &joined
+        };
+        let mut keep_from = data.len().saturating_sub(UNIQUE_COUNT.len() - 1);
+        for at in memchr::memmem::find_iter(data, UNIQUE_COUNT) {
+            match count_at(&data[at + UNIQUE_COUNT.len()..]) {
+                CountAt::Count(n) => self.max = self.max.max(n),
+                CountAt::NotACount => {}
+                CountAt::Incomplete if data.len() - at > MAX_COUNT_TAIL => self.max = u64::MAX,
+                CountAt::Incomplete => {
+                    keep_from = keep_from.min(at);
+                    break;
+                }
+            }
+        }
+        self.carry = data[keep_from..].to_vec();
+    }
+}
+
+/// Reads `\s*=\s*["']digits` as calamine's attribute reader and number
+/// parser would, saturating on overflow.
+fn count_at(rest: &[u8]) -> CountAt {
+    let mut bytes = rest.iter().copied().skip_while(u8::is_ascii_whitespace).peekable();
+    match bytes.next() {
+        None => return CountAt::Incomplete,
+        Some(b'=') => {}
+        Some(_) => return CountAt::NotACount,
+    }
+    let mut bytes = bytes.skip_while(u8::is_ascii_whitespace);
+    match bytes.next() {
+        None => return CountAt::Incomplete,
+        Some(b'"' | b'\'') => {}
+        Some(_) => return CountAt::NotACount,
+    }
+    let mut n: Option<u64> = None;
+    for b in bytes {
+        if !b.is_ascii_digit() {
+            return n.map_or(CountAt::NotACount, CountAt::Count);
+        }
+        n = Some(n.unwrap_or(0).saturating_mul(10).saturating_add(u64::from(b - b'0')));
+    }
+    CountAt::Incomplete
 }
 
 const DOCTYPE: &[u8] = b"<!DOCTYPE";
@@ -507,6 +628,59 @@ mod tests {
             }
         }
         assert!(seen >= 20, "only {seen} workbooks compared");
+    }
+
+    #[test]
+    fn the_declared_string_count_is_found_across_chunk_boundaries() {
+        let text =
+            b"<?xml version=\"1.0\"?><sst count=\"7\" uniqueCount = '1000000000'><si><t>a</t></si></sst>";
+        for split in 0..text.len() {
+            let mut scan = CountScan::default();
+            scan.feed(&text[..split]);
+            scan.feed(&text[split..]);
+            assert_eq!(scan.max, 1_000_000_000, "split at {split}");
+        }
+        let mut scan = CountScan::default();
+        for b in text.iter() {
+            scan.feed(std::slice::from_ref(b));
+        }
+        assert_eq!(scan.max, 1_000_000_000, "byte by byte");
+        for (text, max) in [
+            (&b"<sst uniqueCount=\"3\"><si><t>uniqueCount</t></si></sst>"[..], 3),
+            (b"<sst uniqueCount=\"99999999999999999999999\">", u64::MAX),
+            (b"<sst uniqueCount=\"x\"/>", 0),
+            (b"<sst/>", 0),
+        ] {
+            let mut scan = CountScan::default();
+            scan.feed(text);
+            assert_eq!(scan.max, max, "{}", String::from_utf8_lossy(text));
+        }
+        // Padding that never ends is not followed: the count is endless.
+        let mut scan = CountScan::default();
+        scan.feed(b"<sst uniqueCount=");
+        for _ in 0..100 {
+            scan.feed(&[b' '; 10]);
+        }
+        assert_eq!(scan.max, u64::MAX);
+        assert!(scan.carry.len() <= MAX_COUNT_TAIL + 16);
+    }
+
+    #[test]
+    fn a_made_up_shared_string_count_is_too_large() {
+        let sst = |count: u64| format!("<sst uniqueCount=\"{count}\"><si><t>a</t></si></sst>");
+        let check = |count: u64| {
+            let bytes = deflated_zip(&[
+                ("xl/workbook.xml", b"<workbook/>"),
+                ("xl/sharedStrings.xml", sst(count).as_bytes()),
+            ]);
+            let mut archive = zip::ZipArchive::new(Cursor::new(bytes.as_slice())).unwrap();
+            check_spreadsheet(&mut archive, &Limits::default()).map(|_| ()).map_err(|r| r.reason)
+        };
+        assert_eq!(check(1), Ok(()));
+        assert_eq!(check(MAX_STRINGS_OVERCOUNT), Ok(()), "a careless overcount");
+        assert_eq!(check(1_000_000_000), Err(Reason::TooLarge));
+        assert!(is_shared_strings("xl/SharedStrings.xml") && is_shared_strings("sharedStrings.xml"));
+        assert!(!is_shared_strings("xl/worksheets/sheet1.xml"));
     }
 
     #[test]

@@ -14,7 +14,9 @@
 //!    capped at its declared size plus one byte (`Read::take`): an entry that
 //!    inflates further is a zip bomb. The XML parts are scanned on the way for
 //!    a `<!DOCTYPE`, which workbooks never need (billion laughs, external
-//!    entities).
+//!    entities), and `sharedStrings.xml` for the string count it declares
+//!    (`uniqueCount`: calamine reserves memory for that many strings before
+//!    it reads one), which must fit in the part.
 //!
 //! Only containers that are spreadsheets get steps 2 and 3: another zip
 //! document in the inbox is ignored, never inflated.

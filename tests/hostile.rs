@@ -65,6 +65,9 @@ hostile_cases! {
     an_ods_row_count_written_as_a_character_reference_is_too_many_cells: "dense-grid-escaped-count.ods" => "rejected" "too-many-cells";
     two_billion_spaces_in_an_ods_cell_are_too_large: "spaces.ods" => "rejected" "too-large";
     far_apart_ods_cells_are_too_many_cells: "far-apart-cells.ods" => "rejected" "too-many-cells";
+    ods_content_cut_short_in_a_table_is_corrupt: "unclosed-table.ods" => "rejected" "corrupt";
+    ods_content_cut_short_in_an_annotation_is_corrupt: "unclosed-annotation.ods" => "rejected" "corrupt";
+    text_straight_in_a_repeated_ods_cell_is_too_large: "bare-text.ods" => "rejected" "too-large";
     a_made_up_shared_string_count_is_too_large: "shared-strings-count.xlsx" => "rejected" "too-large";
     long_text_repeated_in_ods_is_too_large: "repeated-text.ods" => "rejected" "too-large";
     billion_laughs_xml_is_forbidden: "billion-laughs.xml" => "rejected" "doctype-forbidden";

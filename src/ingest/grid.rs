@@ -202,7 +202,20 @@ fn check_ods_content(mut events: impl Events, limits: &Limits) -> Result<(), Rej
             Err(_) => return Ok(()),
         };
         match event {
-            Event::Eof => break,
+            Event::Eof => {
+                // calamine's table loop (and the annotation loop inside a
+                // cell) never sees the end of the file and spins forever.
+                if let Some(t) = &table {
+                    return Err(Rejection::new(
+                        Reason::Corrupt,
+                        format!(
+                            "not a readable ods workbook: content.xml ends inside the table {:?} (a truncated file)",
+                            t.name
+                        ),
+                    ));
+                }
+                break;
+            }
             Event::Start(e) => {
                 if let Some(c) = cell.as_mut() {
                     // Content inside a cell (text:p, an annotation...).
@@ -242,8 +255,11 @@ fn check_ods_content(mut events: impl Events, limits: &Limits) -> Result<(), Rej
                 }
             }
             Event::Text(t) => {
-                if let Some(c) = cell.as_mut().filter(|c| c.depth > 0) {
+                // Text inside a cell counts at any depth: calamine keeps the
+                // text of a cell without text:p too.
+                if let Some(c) = cell.as_mut() {
                     c.text = c.text.saturating_add(t.len() as u64);
+                    c.non_empty |= !t.trim().is_empty();
                 }
             }
             Event::CData(t) => {
@@ -712,7 +728,11 @@ mod tests {
 
     /// The verdict on these rows, read in place and streamed: both must agree.
     fn ods(rows: &str) -> Result<(), Reason> {
-        let xml = content(rows);
+        ods_xml(&content(rows))
+    }
+
+    /// The verdict on this content.xml, read in place and streamed.
+    fn ods_xml(xml: &str) -> Result<(), Reason> {
         let limits = Limits::default();
         let in_place = check_ods_content(ods_reader(xml.as_bytes()), &limits).map_err(|r| r.reason);
         let streamed = Buffered {
@@ -790,6 +810,34 @@ mod tests {
         // Repeated over rows and columns, a few spaces add up too.
         let many = "<table:table-row table:number-rows-repeated=\"2000\"><table:table-cell table:number-columns-repeated=\"50\" office:value-type=\"string\"><text:p><text:s text:c=\"1000\"/></text:p></table:table-cell></table:table-row>";
         assert_eq!(ods(many), Err(Reason::TooLarge));
+    }
+
+    #[test]
+    fn content_that_ends_inside_a_table_is_corrupt() {
+        // calamine's table loop, and its annotation loop, never see the end
+        // of the file: they spin forever.
+        let head =
+            "<office:document-content><office:body><office:spreadsheet><table:table table:name=\"Cover\">";
+        let row = "<table:table-row><table:table-cell office:value-type=\"string\"><text:p>state</text:p></table:table-cell></table:table-row>";
+        let annotation =
+            "<table:table-row><table:table-cell office:value-type=\"string\"><office:annotation><text:p>note";
+        for xml in
+            [format!("{head}{row}"), format!("{head}{row}{annotation}"), format!("{head}<table:table-row>")]
+        {
+            assert_eq!(ods_xml(&xml), Err(Reason::Corrupt), "{xml}");
+        }
+        assert_eq!(ods_xml(&format!("{head}{row}</table:table>")), Ok(()));
+        assert_eq!(ods(row), Ok(()));
+    }
+
+    #[test]
+    fn text_directly_in_a_cell_counts() {
+        // No text:p: calamine keeps the text all the same, once per row.
+        let row = format!(
+            "<table:table-row table:number-rows-repeated=\"50000\"><table:table-cell office:value-type=\"string\">{}</table:table-cell></table:table-row>",
+            "a".repeat(2000)
+        );
+        assert_eq!(ods(&row), Err(Reason::TooLarge));
     }
 
     /// An SST record whose only string runs into a CONTINUE record.

@@ -174,6 +174,7 @@ pub fn check_spreadsheet(
     let stored = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Stored)
         .last_modified_time(zip::DateTime::default());
+    let mut skipped = Vec::new();
     for (i, (name, decoded, size, is_dir, encrypted)) in entries.into_iter().enumerate() {
         let unread = unread_part(&name);
         if is_dir {
@@ -193,7 +194,9 @@ pub fn check_spreadsheet(
             ));
         }
         if unread {
-            // Left out of the copy: nothing reads it there.
+            // Left out of the copy: nothing reads it there. Measured only if
+            // calamine is to read the file itself after all (below).
+            skipped.push((i, name, size));
             continue;
         }
         // A copy the zip writer refuses (two entries of one name, say) is
@@ -207,7 +210,16 @@ pub fn check_spreadsheet(
             copy = None;
         }
     }
-    Ok(copy.and_then(|w| w.finish().ok()).map(Cursor::into_inner))
+    let copy = copy.and_then(|w| w.finish().ok()).map(Cursor::into_inner);
+    if copy.is_none() {
+        // calamine reads the file itself, every part of it: a part left
+        // unread by name may be read after all (a workbook whose relations
+        // point into docProps/, say), so each is measured and scanned too.
+        for (i, name, size) in skipped {
+            inflate_capped(archive, i, &name, size, None)?;
+        }
+    }
+    Ok(copy)
 }
 
 fn lies(name: &str, declared: u64) -> Rejection {
@@ -226,7 +238,7 @@ fn damaged(what: &str, e: &dyn std::fmt::Display) -> Rejection {
 /// and printer settings; OpenDocument's thumbnails, pictures and UI
 /// configuration.
 fn unread_part(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
+    let lower = part_key(name);
     lower == "[content_types].xml"
         || [
             "docprops/",
@@ -244,12 +256,17 @@ fn unread_part(name: &str) -> bool {
 /// The shared strings of an xlsx (calamine opens `sharedStrings.xml` in the
 /// workbook's folder, whatever the case of its name).
 fn is_shared_strings(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
+    let lower = part_key(name);
     lower == "sharedstrings.xml" || lower.ends_with("/sharedstrings.xml")
 }
 
+/// A part's name as calamine looks parts up: `\` read as `/`, any case.
+fn part_key(name: &str) -> String {
+    name.replace('\\', "/").to_ascii_lowercase()
+}
+
 fn is_xml_part(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
+    let lower = part_key(name);
     lower.ends_with(".xml") || lower.ends_with(".rels")
 }
 
@@ -682,7 +699,29 @@ mod tests {
         assert_eq!(check(MAX_STRINGS_OVERCOUNT), Ok(()), "a careless overcount");
         assert_eq!(check(1_000_000_000), Err(Reason::TooLarge));
         assert!(is_shared_strings("xl/SharedStrings.xml") && is_shared_strings("sharedStrings.xml"));
+        assert!(is_shared_strings("xl\\sharedStrings.xml"), "calamine reads a backslash as a slash");
         assert!(!is_shared_strings("xl/worksheets/sheet1.xml"));
+    }
+
+    #[test]
+    fn parts_left_unread_are_checked_when_calamine_reads_the_file_itself() {
+        // A workbook whose relations point into docProps/, with a made-up
+        // string count there; two names that decode alike make the zip
+        // writer refuse the stored copy, so calamine would read the file.
+        let sst = b"<sst uniqueCount=\"10000000000\"><si><t>a</t></si></sst>";
+        let mut bytes = deflated_zip(&[
+            ("xl/workbook.xml", b"<workbook/>"),
+            ("xl/x\u{c7}.xml", b"<a/>"),
+            ("xl/x~.xml", b"<a/>"),
+            ("docProps/sharedStrings.xml", sst),
+        ]);
+        let at = memchr::memmem::find_iter(&bytes, b"xl/x~.xml").collect::<Vec<_>>();
+        for i in at {
+            bytes[i + 4] = 0x80; // CP437 for the same letter
+        }
+        let mut archive = zip::ZipArchive::new(Cursor::new(bytes.as_slice())).unwrap();
+        let verdict = check_spreadsheet(&mut archive, &Limits::default()).map(|_| ()).map_err(|r| r.reason);
+        assert_eq!(verdict, Err(Reason::TooLarge));
     }
 
     #[test]

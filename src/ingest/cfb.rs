@@ -139,9 +139,19 @@ pub fn stream(bytes: &[u8], names: &[&str]) -> Result<Option<Vec<u8>>, CfbError>
         difat.extend_from_slice(rest);
         next = last;
     }
+    // Each sector of the table is listed once: listed again, its ids would be
+    // added again (by calamine too), and a DIFAT that lists one sector over
+    // and over makes a table a thousand times the size of the file.
+    let mut listed = vec![false; max_sectors];
     let mut fat = Vec::new();
     for id in difat.into_iter().filter(|&id| id < DIFSECT) {
-        fat.extend(cfb.sector(id)?.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])));
+        let sector = cfb.sector(id)?;
+        match listed.get_mut(id as usize) {
+            Some(seen) if *seen => return err(format!("the DIFAT lists allocation table sector {id} twice")),
+            Some(seen) => *seen = true,
+            None => return err(format!("the DIFAT lists sector {id}, past the end of the file")),
+        }
+        fat.extend(sector.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])));
     }
     cfb.fat = fat;
 
@@ -261,6 +271,17 @@ mod tests {
         let file = compound("Workbook", &data, false);
         assert_eq!(stream(&file, &["Workbook", "Book"]), Ok(Some(data)));
         assert_eq!(stream(&file, &["Other"]), Ok(None));
+    }
+
+    #[test]
+    fn a_fat_sector_listed_twice_is_refused() {
+        // Every listing would add the sector's ids to the table again: a
+        // DIFAT of 4 KB sectors listing one sector 1,023 times each makes a
+        // table a thousand times the size of the file.
+        let mut file = compound("Workbook", &[1; 5000], false);
+        file[44] = 2;
+        file[80..84].copy_from_slice(&0_u32.to_le_bytes());
+        assert!(stream(&file, &["Workbook"]).is_err_and(|e| e.0.contains("twice")));
     }
 
     #[test]

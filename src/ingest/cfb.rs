@@ -217,12 +217,12 @@ pub fn stream(bytes: &[u8], names: &[&str]) -> Result<Option<Vec<u8>>, CfbError>
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A version-3 compound file: header, one FAT sector (id 0), one
     /// directory sector (id 1), then the stream's sectors.
-    fn compound(name: &str, stream: &[u8], loop_dir: bool) -> Vec<u8> {
+    pub(crate) fn compound(name: &str, stream: &[u8], loop_dir: bool) -> Vec<u8> {
         let n = stream.len().div_ceil(512).max(1);
         let mut f = vec![0_u8; 512];
         f[..8].copy_from_slice(&MAGIC);

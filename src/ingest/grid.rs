@@ -514,6 +514,25 @@ impl BBox {
 /// are counted per byte of formula.
 const FORMULA_TEXT_PER_BYTE: u64 = 64;
 
+/// CONTINUE records one record may have. calamine takes each off the front
+/// of a list (a cost that grows with the square of their number); 8,192 full
+/// ones hold 64 MiB, the text limit.
+const MAX_CONTINUES: usize = 8192;
+
+fn continued_too_often(r: &Record<'_>, where_: &str) -> Result<(), Rejection> {
+    if r.conts.len() <= MAX_CONTINUES {
+        return Ok(());
+    }
+    Err(Rejection::new(
+        Reason::TooLarge,
+        format!(
+            "a record of {where_} is continued {} times, over the limit of {MAX_CONTINUES} (record type {:#06x})",
+            r.conts.len(),
+            r.typ
+        ),
+    ))
+}
+
 /// Measures the sheets of an `.xls` workbook from its BIFF records.
 pub fn check_xls(bytes: &[u8], limits: &Limits) -> Result<(), Rejection> {
     let stream = match cfb::stream(bytes, &["Workbook", "Book"]) {
@@ -528,6 +547,7 @@ pub fn check_xls(bytes: &[u8], limits: &Limits) -> Result<(), Rejection> {
     let mut sheets: Vec<(usize, String)> = Vec::new();
     let mut sst: Vec<u32> = Vec::new();
     for r in (Records { stream: &stream, consumed: 0 }) {
+        continued_too_often(&r, "the workbook globals")?;
         match r.typ {
             // FilePass: encrypted; calamine reports it.
             0x002F if rd16(r.data, 0).is_some_and(|v| v != 0) => return Ok(()),
@@ -597,7 +617,9 @@ fn scan_sheet(
         *pushed += 1;
         Ok(())
     };
+    let place = format!("sheet {name:?}");
     for r in records.by_ref() {
+        continued_too_often(&r, &place)?;
         if depth > 0 {
             match r.typ {
                 0x0809 => depth += 1,
@@ -838,6 +860,31 @@ mod tests {
             "a".repeat(2000)
         );
         assert_eq!(ods(&row), Err(Reason::TooLarge));
+    }
+
+    fn biff(typ: u16, data: &[u8]) -> Vec<u8> {
+        let mut r = typ.to_le_bytes().to_vec();
+        r.extend(u16::try_from(data.len()).unwrap().to_le_bytes());
+        r.extend(data);
+        r
+    }
+
+    #[test]
+    fn a_record_continued_too_many_times_is_refused() {
+        // calamine takes each CONTINUE off the front of a list: a record
+        // followed by n of them costs n * n / 2 moves.
+        let workbook = |continues: usize| {
+            let mut stream = biff(0x0809, &[0, 6, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+            stream.extend(biff(0x00FC, &[0; 8]));
+            for _ in 0..continues {
+                stream.extend(biff(0x003C, &[]));
+            }
+            stream.extend(biff(0x000A, &[]));
+            crate::ingest::cfb::tests::compound("Workbook", &stream, false)
+        };
+        let verdict = |n| check_xls(&workbook(n), &Limits::default()).map_err(|r| r.reason);
+        assert_eq!(verdict(MAX_CONTINUES), Ok(()));
+        assert_eq!(verdict(MAX_CONTINUES + 1), Err(Reason::TooLarge));
     }
 
     /// An SST record whose only string runs into a CONTINUE record.

@@ -9,6 +9,7 @@
 //! it for real ([`container`]).
 
 pub mod container;
+mod styles;
 
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};

@@ -71,6 +71,7 @@ hostile_cases! {
     ods_content_cut_short_in_an_annotation_is_corrupt: "unclosed-annotation.ods" => "rejected" "corrupt";
     text_straight_in_a_repeated_ods_cell_is_too_large: "bare-text.ods" => "rejected" "too-large";
     a_made_up_shared_string_count_is_too_large: "shared-strings-count.xlsx" => "rejected" "too-large";
+    a_long_font_named_by_20000_formats_is_too_large: "style-copies.xlsx" => "rejected" "too-large";
     a_made_up_shared_string_count_behind_a_backslash_is_too_large: "shared-strings-count-backslash.xlsx" => "rejected" "too-large";
     a_made_up_shared_string_count_in_a_moved_workbook_is_too_large: "shared-strings-count-moved.xlsx" => "rejected" "too-large";
     long_text_repeated_in_ods_is_too_large: "repeated-text.ods" => "rejected" "too-large";

@@ -16,7 +16,8 @@
 //!    a `<!DOCTYPE`, which workbooks never need (billion laughs, external
 //!    entities), and `sharedStrings.xml` for the string count it declares
 //!    (`uniqueCount`: calamine reserves memory for that many strings before
-//!    it reads one), which must fit in the part.
+//!    it reads one), which must fit in the part; `styles.xml` is measured for
+//!    the copies calamine makes of it ([`styles::copy_cost`]).
 //!
 //! Only containers that are spreadsheets get steps 2 and 3: another zip
 //! document in the inbox is ignored, never inflated.
@@ -39,7 +40,7 @@
 
 use std::io::{self, Cursor, Read, Write};
 
-use super::Limits;
+use super::{Limits, styles};
 use crate::model::{Reason, Rejection};
 
 /// Entries smaller than this are not held to the compression ratio: small
@@ -206,7 +207,7 @@ pub fn check_spreadsheet(
         {
             copy = None;
         }
-        if !inflate_capped(archive, i, &name, size, copy.as_mut())? {
+        if !inflate_capped(archive, i, &name, size, copy.as_mut(), limits)? {
             copy = None;
         }
     }
@@ -216,7 +217,7 @@ pub fn check_spreadsheet(
         // unread by name may be read after all (a workbook whose relations
         // point into docProps/, say), so each is measured and scanned too.
         for (i, name, size) in skipped {
-            inflate_capped(archive, i, &name, size, None)?;
+            inflate_capped(archive, i, &name, size, None, limits)?;
         }
     }
     Ok(copy)
@@ -260,6 +261,13 @@ fn is_shared_strings(name: &str) -> bool {
     lower == "sharedstrings.xml" || lower.ends_with("/sharedstrings.xml")
 }
 
+/// The stylesheet of an xlsx (calamine opens `styles.xml` in the workbook's
+/// folder).
+fn is_stylesheet(name: &str) -> bool {
+    let lower = part_key(name);
+    lower == "styles.xml" || lower.ends_with("/styles.xml")
+}
+
 /// A part's name as calamine looks parts up: `\` read as `/`, any case.
 fn part_key(name: &str) -> String {
     name.replace('\\', "/").to_ascii_lowercase()
@@ -279,11 +287,13 @@ fn inflate_capped(
     name: &str,
     declared: u64,
     copy: Option<&mut zip::ZipWriter<Cursor<Vec<u8>>>>,
+    limits: &Limits,
 ) -> Result<bool, Rejection> {
     let entry = archive.by_index(index).map_err(|e| damaged(&format!("entry {name:?}"), &e))?;
     let mut sink = Sink {
         doctype: is_xml_part(name).then(DoctypeScan::default),
         strings: is_shared_strings(name).then(CountScan::default),
+        held: is_stylesheet(name).then(|| Vec::with_capacity(usize::try_from(declared).unwrap_or(0))),
         written: 0,
         copy,
         copy_failed: false,
@@ -321,6 +331,19 @@ fn inflate_capped(
             ));
         }
     }
+    if let Some(xml) = &sink.held {
+        let cost = styles::copy_cost(xml);
+        if cost > limits.max_text_bytes {
+            return Err(Rejection::new(
+                Reason::TooLarge,
+                format!(
+                    "the stylesheet {name:?} makes the cell formats copy up to {} of fonts, fills, borders and number formats (the limit for text is {})",
+                    mib(cost),
+                    mib(limits.max_text_bytes)
+                ),
+            ));
+        }
+    }
     if sink.doctype.is_some_and(|d| d.found) {
         return Err(Rejection::new(
             Reason::DoctypeForbidden,
@@ -338,6 +361,8 @@ struct Sink<'a> {
     doctype: Option<DoctypeScan>,
     /// For a shared strings part: the string count it declares.
     strings: Option<CountScan>,
+    /// For a stylesheet: its bytes, measured once whole ([`styles::copy_cost`]).
+    held: Option<Vec<u8>>,
     written: u64,
     copy: Option<&'a mut zip::ZipWriter<Cursor<Vec<u8>>>>,
     /// Writing into the copy failed: the caller drops the copy.
@@ -352,6 +377,9 @@ impl Write for Sink<'_> {
         }
         if let Some(scan) = self.strings.as_mut() {
             scan.feed(buf);
+        }
+        if let Some(held) = self.held.as_mut() {
+            held.extend_from_slice(buf);
         }
         if let Some(w) = self.copy.as_mut()
             && w.write_all(buf).is_err()

@@ -175,6 +175,8 @@ pub fn check_spreadsheet(
     let stored = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Stored)
         .last_modified_time(zip::DateTime::default());
+    // An xlsb's parts are records, each with its length up front.
+    let xlsb = entries.iter().any(|(name, ..)| part_key(name) == "xl/workbook.bin");
     let mut skipped = Vec::new();
     for (i, (name, decoded, size, is_dir, encrypted)) in entries.into_iter().enumerate() {
         let unread = unread_part(&name);
@@ -207,7 +209,8 @@ pub fn check_spreadsheet(
         {
             copy = None;
         }
-        if !inflate_capped(archive, i, &name, size, copy.as_mut(), limits)? {
+        let records = xlsb && is_record_part(&name);
+        if !inflate_capped(archive, i, &name, size, copy.as_mut(), records, limits)? {
             copy = None;
         }
     }
@@ -217,7 +220,7 @@ pub fn check_spreadsheet(
         // unread by name may be read after all (a workbook whose relations
         // point into docProps/, say), so each is measured and scanned too.
         for (i, name, size) in skipped {
-            inflate_capped(archive, i, &name, size, None, limits)?;
+            inflate_capped(archive, i, &name, size, None, xlsb && is_record_part(&name), limits)?;
         }
     }
     Ok(copy)
@@ -268,6 +271,15 @@ fn is_stylesheet(name: &str) -> bool {
     lower == "styles.xml" || lower.ends_with("/styles.xml")
 }
 
+/// A binary part of an xlsb that calamine may read as records: any `.bin`
+/// but printer settings, ActiveX controls and embedded objects (Windows
+/// structures and compound files, not records).
+fn is_record_part(name: &str) -> bool {
+    let lower = part_key(name);
+    lower.ends_with(".bin")
+        && !["xl/printersettings/", "xl/activex/", "xl/embeddings/"].iter().any(|p| lower.starts_with(p))
+}
+
 /// A part's name as calamine looks parts up: `\` read as `/`, any case.
 fn part_key(name: &str) -> String {
     name.replace('\\', "/").to_ascii_lowercase()
@@ -287,6 +299,7 @@ fn inflate_capped(
     name: &str,
     declared: u64,
     copy: Option<&mut zip::ZipWriter<Cursor<Vec<u8>>>>,
+    records: bool,
     limits: &Limits,
 ) -> Result<bool, Rejection> {
     let entry = archive.by_index(index).map_err(|e| damaged(&format!("entry {name:?}"), &e))?;
@@ -294,6 +307,7 @@ fn inflate_capped(
         doctype: is_xml_part(name).then(DoctypeScan::default),
         strings: is_shared_strings(name).then(CountScan::default),
         held: is_stylesheet(name).then(|| Vec::with_capacity(usize::try_from(declared).unwrap_or(0))),
+        records: records.then(RecordScan::default),
         written: 0,
         copy,
         copy_failed: false,
@@ -331,6 +345,26 @@ fn inflate_capped(
             ));
         }
     }
+    if let Some(scan) = &sink.records {
+        if let Some(len) = scan.long_name {
+            return Err(Rejection::new(
+                Reason::TooLarge,
+                format!(
+                    "the binary part {name:?} defines a name of {len} bytes, over the limit of {MAX_NAME_RECORD} (reading its formula costs the square of its length)"
+                ),
+            ));
+        }
+        if let RecordState::Body(rest) = scan.state
+            && rest > MAX_RECORD_OVERRUN
+        {
+            return Err(Rejection::new(
+                Reason::Corrupt,
+                format!(
+                    "not a readable spreadsheet: the last record of the binary part {name:?} declares {rest} bytes more than the part holds"
+                ),
+            ));
+        }
+    }
     if let Some(xml) = &sink.held {
         let cost = styles::copy_cost(xml);
         if cost > limits.max_text_bytes {
@@ -363,6 +397,8 @@ struct Sink<'a> {
     strings: Option<CountScan>,
     /// For a stylesheet: its bytes, measured once whole ([`styles::copy_cost`]).
     held: Option<Vec<u8>>,
+    /// For a binary part of an xlsb: its records' headers.
+    records: Option<RecordScan>,
     written: u64,
     copy: Option<&'a mut zip::ZipWriter<Cursor<Vec<u8>>>>,
     /// Writing into the copy failed: the caller drops the copy.
@@ -380,6 +416,9 @@ impl Write for Sink<'_> {
         }
         if let Some(held) = self.held.as_mut() {
             held.extend_from_slice(buf);
+        }
+        if let Some(scan) = self.records.as_mut() {
+            scan.feed(buf);
         }
         if let Some(w) = self.copy.as_mut()
             && w.write_all(buf).is_err()
@@ -475,6 +514,95 @@ fn count_at(rest: &[u8]) -> CountAt {
         n = Some(n.unwrap_or(0).saturating_mul(10).saturating_add(u64::from(b - b'0')));
     }
     CountAt::Incomplete
+}
+
+/// Longest defined name (BrtName record) of an xlsb: calamine renders its
+/// formula at a cost that grows with the square of its length (1 MB of
+/// parentheses took 23 s). Excel's own limit on a formula is 8,192
+/// characters.
+const MAX_NAME_RECORD: u64 = 64 * 1024;
+
+/// How far past the end of its part the last record may claim to run: for
+/// any record it reads, calamine first makes a buffer of the declared length
+/// (up to 256 MiB), then finds the part too short.
+const MAX_RECORD_OVERRUN: u64 = 1024 * 1024;
+
+/// BrtName, a defined name in an xlsb workbook.
+const BRT_NAME: u16 = 0x0027;
+
+/// The magic number of a compound file (an embedded object or macros in a
+/// `.bin` part: not records).
+const COMPOUND_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+/// Walks the record headers of an xlsb binary part as they stream by, as
+/// calamine reads them: a type of one or two bytes and a length of one to
+/// four, seven bits each.
+#[derive(Debug, Default)]
+struct RecordScan {
+    state: RecordState,
+    started: bool,
+    /// A compound file, not records: nothing to walk.
+    compound: bool,
+    typ: u16,
+    /// The length of a defined name over [`MAX_NAME_RECORD`].
+    long_name: Option<u64>,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum RecordState {
+    #[default]
+    Type,
+    /// The low seven bits of a two-byte type.
+    Type2(u16),
+    Len {
+        shift: u32,
+        len: u64,
+    },
+    /// Bytes of the record's body still to come.
+    Body(u64),
+}
+
+impl RecordScan {
+    fn feed(&mut self, mut buf: &[u8]) {
+        if !self.started {
+            self.started = true;
+            self.compound = buf.starts_with(&COMPOUND_MAGIC);
+        }
+        if self.compound {
+            return;
+        }
+        while let Some((&b, rest)) = buf.split_first() {
+            self.state = match self.state {
+                RecordState::Body(n) => {
+                    let k = n.min(buf.len() as u64);
+                    buf = &buf[usize::try_from(k).unwrap_or(buf.len())..];
+                    self.state = if k == n { RecordState::Type } else { RecordState::Body(n - k) };
+                    continue;
+                }
+                RecordState::Type if b & 0x80 != 0 => RecordState::Type2(u16::from(b & 0x7F)),
+                RecordState::Type => {
+                    self.typ = u16::from(b);
+                    RecordState::Len { shift: 0, len: 0 }
+                }
+                RecordState::Type2(low) => {
+                    self.typ = low + (u16::from(b & 0x7F) << 7);
+                    RecordState::Len { shift: 0, len: 0 }
+                }
+                RecordState::Len { shift, len } => {
+                    let len = len + (u64::from(b & 0x7F) << (7 * shift));
+                    if b & 0x80 != 0 && shift < 3 {
+                        RecordState::Len { shift: shift + 1, len }
+                    } else {
+                        if self.typ == BRT_NAME && len > MAX_NAME_RECORD {
+                            self.long_name = Some(self.long_name.unwrap_or(0).max(len));
+                        }
+                        if len == 0 { RecordState::Type } else { RecordState::Body(len) }
+                    }
+                }
+            };
+            buf = rest;
+        }
+    }
 }
 
 const DOCTYPE: &[u8] = b"<!DOCTYPE";
@@ -750,6 +878,66 @@ mod tests {
         let mut archive = zip::ZipArchive::new(Cursor::new(bytes.as_slice())).unwrap();
         let verdict = check_spreadsheet(&mut archive, &Limits::default()).map(|_| ()).map_err(|r| r.reason);
         assert_eq!(verdict, Err(Reason::TooLarge));
+    }
+
+    fn record(typ: u16, body: &[u8]) -> Vec<u8> {
+        let mut r =
+            if typ < 0x80 { vec![typ as u8] } else { vec![(typ & 0x7F) as u8 | 0x80, (typ >> 7) as u8] };
+        let mut n = body.len();
+        loop {
+            let b = (n & 0x7F) as u8;
+            n >>= 7;
+            r.push(if n > 0 { b | 0x80 } else { b });
+            if n == 0 {
+                break;
+            }
+        }
+        r.extend_from_slice(body);
+        r
+    }
+
+    #[test]
+    fn xlsb_records_are_walked_across_chunks() {
+        let mut part = record(0x0083, &[]);
+        part.extend(record(0x0027, &vec![0; 300]));
+        part.extend(record(0x019C, &[1, 2, 3]));
+        for split in [0, 1, 2, 3, 5, 200, part.len()] {
+            let mut scan = RecordScan::default();
+            scan.feed(&part[..split]);
+            scan.feed(&part[split..]);
+            assert_eq!(scan.state, RecordState::Type, "split at {split}");
+            assert_eq!(scan.long_name, None);
+        }
+        // A name longer than the limit, and a record that claims 256 MiB in a
+        // 6-byte part.
+        let mut scan = RecordScan::default();
+        scan.feed(&record(BRT_NAME, &vec![0x15; 70_000]));
+        assert_eq!(scan.long_name, Some(70_000));
+        let mut scan = RecordScan::default();
+        scan.feed(&[0xE7, 0x04, 0xFF, 0xFF, 0xFF, 0x7F]);
+        assert_eq!(scan.state, RecordState::Body(0x0FFF_FFFF));
+        // A compound file (macros) is not walked.
+        let mut scan = RecordScan::default();
+        let mut cfb = COMPOUND_MAGIC.to_vec();
+        cfb.extend([0xFF; 64]);
+        scan.feed(&cfb);
+        assert_eq!(scan.state, RecordState::Type);
+    }
+
+    #[test]
+    fn xlsb_parts_whose_records_overrun_or_define_long_names_are_refused() {
+        let check = |part: &[u8]| {
+            let bytes = deflated_zip(&[("xl/workbook.bin", part), ("xl/vbaProject.bin", &COMPOUND_MAGIC)]);
+            let mut archive = zip::ZipArchive::new(Cursor::new(bytes.as_slice())).unwrap();
+            check_spreadsheet(&mut archive, &Limits::default()).map(|_| ()).map_err(|r| r.reason)
+        };
+        assert_eq!(check(&record(0x0083, &[])), Ok(()));
+        assert_eq!(check(&[0x83, 0x01, 0xFF, 0xFF, 0xFF, 0x7F]), Err(Reason::Corrupt));
+        assert_eq!(check(&record(BRT_NAME, &vec![0x15; 70_000])), Err(Reason::TooLarge));
+        assert!(is_record_part("xl/worksheets/sheet1.bin") && !is_record_part("xl/printerSettings/p1.bin"));
+        assert!(
+            !is_record_part("xl/activeX/activeX1.bin") && !is_record_part("xl/embeddings/oleObject1.bin")
+        );
     }
 
     #[test]

@@ -514,6 +514,23 @@ impl BBox {
 /// are counted per byte of formula.
 const FORMULA_TEXT_PER_BYTE: u64 = 64;
 
+/// Characters a formula can hold (Excel's limit); the spaces and line
+/// breaks a formula's tokens ask for may not add up to more.
+const MAX_FORMULA_SPACES: u64 = 8192;
+
+/// The spaces and line breaks a formula's tokens ask for (PtgAttrSpace:
+/// `19 40` or `19 41`, a type byte, then a count), found wherever the bytes
+/// occur: calamine inserts each character at the front of the formula's
+/// text, one at a time, a cost that grows with the square of their number
+/// (4,000 tokens in an 18 KB file took 11 s). Counting bytes that only look
+/// like the token makes the sum larger, never smaller.
+fn formula_spaces(rgce: &[u8]) -> u64 {
+    memchr::memchr_iter(0x19, rgce)
+        .filter(|&i| matches!(rgce.get(i + 1), Some(0x40 | 0x41)))
+        .map(|i| u64::from(rgce.get(i + 3).copied().unwrap_or(0)))
+        .sum()
+}
+
 /// CONTINUE records one record may have. calamine takes each off the front
 /// of a list (a cost that grows with the square of their number); 8,192 full
 /// ones hold 64 MiB, the text limit.
@@ -713,6 +730,17 @@ fn scan_sheet(
                     break;
                 }
                 fmla_pos = (row, col);
+                let spaces = formula_spaces(&r.data[20..]);
+                if spaces > MAX_FORMULA_SPACES {
+                    return Err(Rejection::new(
+                        Reason::TooLarge,
+                        format!(
+                            "the formula of sheet {name:?} at row {}, column {} asks for {spaces} spaces, over the {MAX_FORMULA_SPACES} characters a formula can hold",
+                            row + 1,
+                            col + 1
+                        ),
+                    ));
+                }
                 at(&mut cells, row, col, &mut pushed)?;
                 formulas.add(row, col);
                 pushed += 1;
@@ -885,6 +913,17 @@ mod tests {
         let verdict = |n| check_xls(&workbook(n), &Limits::default()).map_err(|r| r.reason);
         assert_eq!(verdict(MAX_CONTINUES), Ok(()));
         assert_eq!(verdict(MAX_CONTINUES + 1), Err(Reason::TooLarge));
+    }
+
+    #[test]
+    fn formula_spaces_are_summed_from_their_tokens() {
+        // 1 + (space token, 3 spaces) + (line break token, 2) + another ptg.
+        let rgce = [0x1E, 1, 0, 0x19, 0x40, 0x00, 3, 0x19, 0x41, 0x01, 2, 0x03];
+        assert_eq!(formula_spaces(&rgce), 5);
+        assert_eq!(formula_spaces(&[0x19]), 0);
+        let many: Vec<u8> = [0x1E, 1, 0].into_iter().chain([0x19, 0x40, 0x00, 0xFF].repeat(4000)).collect();
+        assert_eq!(formula_spaces(&many), 4000 * 255);
+        assert!(formula_spaces(&many) > MAX_FORMULA_SPACES);
     }
 
     /// An SST record whose only string runs into a CONTINUE record.

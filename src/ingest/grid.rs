@@ -750,6 +750,19 @@ fn scan_sheet(
                     limits,
                 )?;
             }
+            // MergeCells: calamine reads as many ranges as the count says,
+            // and panics past the end of the record.
+            0x00E5 => {
+                let declared = rd16(r.data, 0).map_or(usize::MAX, |n| 2 + 8 * usize::from(n));
+                if r.data.len() < declared {
+                    return Err(Rejection::new(
+                        Reason::Corrupt,
+                        format!(
+                            "not a readable xls workbook: a merged cells record of sheet {name:?} lists more ranges than it holds"
+                        ),
+                    ));
+                }
+            }
             0x000A => break,
             _ => {}
         }

@@ -306,7 +306,8 @@ fn inflate_capped(
     let mut sink = Sink {
         doctype: is_xml_part(name).then(DoctypeScan::default),
         strings: is_shared_strings(name).then(CountScan::default),
-        held: is_stylesheet(name).then(|| Vec::with_capacity(usize::try_from(declared).unwrap_or(0))),
+        held: is_stylesheet(name)
+            .then(|| Vec::with_capacity(usize::try_from(declared.min(1 << 20)).unwrap_or(0))),
         records: records.then(RecordScan::default),
         written: 0,
         copy,
@@ -323,69 +324,7 @@ fn inflate_capped(
     if sink.written > declared {
         return Err(lies(name, declared));
     }
-    if let Some(scan) = &sink.strings {
-        // A `<si/>` takes 5 bytes: more strings than the part can hold is a
-        // count made up, and calamine reserves memory for every one of them
-        // before it reads the first (24 bytes each). Small overcounts, which
-        // careless writers make, cost little and pass.
-        let can_hold = sink.written / 5;
-        if scan.max > can_hold && scan.max > MAX_STRINGS_OVERCOUNT {
-            return Err(Rejection::new(
-                Reason::TooLarge,
-                format!(
-                    "the shared strings part {name:?} declares {} strings (uniqueCount) in {} bytes, which can hold at most {can_hold}: \
-                     reading it would reserve memory for every one",
-                    if scan.max == u64::MAX {
-                        "an endless number of".to_owned()
-                    } else {
-                        scan.max.to_string()
-                    },
-                    sink.written
-                ),
-            ));
-        }
-    }
-    if let Some(scan) = &sink.records {
-        if let Some(len) = scan.long_name {
-            return Err(Rejection::new(
-                Reason::TooLarge,
-                format!(
-                    "the binary part {name:?} defines a name of {len} bytes, over the limit of {MAX_NAME_RECORD} (reading its formula costs the square of its length)"
-                ),
-            ));
-        }
-        if let RecordState::Body(rest) = scan.state
-            && rest > MAX_RECORD_OVERRUN
-        {
-            return Err(Rejection::new(
-                Reason::Corrupt,
-                format!(
-                    "not a readable spreadsheet: the last record of the binary part {name:?} declares {rest} bytes more than the part holds"
-                ),
-            ));
-        }
-    }
-    if let Some(xml) = &sink.held {
-        let cost = styles::copy_cost(xml);
-        if cost > limits.max_text_bytes {
-            return Err(Rejection::new(
-                Reason::TooLarge,
-                format!(
-                    "the stylesheet {name:?} makes the cell formats copy up to {} of fonts, fills, borders and number formats (the limit for text is {})",
-                    mib(cost),
-                    mib(limits.max_text_bytes)
-                ),
-            ));
-        }
-    }
-    if sink.doctype.is_some_and(|d| d.found) {
-        return Err(Rejection::new(
-            Reason::DoctypeForbidden,
-            format!(
-                "the workbook part {name:?} has a <!DOCTYPE> declaration: workbooks never need one, and it is not processed"
-            ),
-        ));
-    }
+    sink.verdict(name, limits)?;
     Ok(!sink.copy_failed)
 }
 
@@ -403,6 +342,76 @@ struct Sink<'a> {
     copy: Option<&'a mut zip::ZipWriter<Cursor<Vec<u8>>>>,
     /// Writing into the copy failed: the caller drops the copy.
     copy_failed: bool,
+}
+
+impl Sink<'_> {
+    /// What the scans found in the part `name`, once it is all inflated.
+    fn verdict(&self, name: &str, limits: &Limits) -> Result<(), Rejection> {
+        if let Some(scan) = &self.strings {
+            // A `<si/>` takes 5 bytes: more strings than the part can hold is a
+            // count made up, and calamine reserves memory for every one of them
+            // before it reads the first (24 bytes each). Small overcounts, which
+            // careless writers make, cost little and pass.
+            let can_hold = self.written / 5;
+            if scan.max > can_hold && scan.max > MAX_STRINGS_OVERCOUNT {
+                return Err(Rejection::new(
+                    Reason::TooLarge,
+                    format!(
+                        "the shared strings part {name:?} declares {} strings (uniqueCount) in {} bytes, which can hold at most {can_hold}: \
+                         reading it would reserve memory for every one",
+                        if scan.max == u64::MAX {
+                            "an endless number of".to_owned()
+                        } else {
+                            scan.max.to_string()
+                        },
+                        self.written
+                    ),
+                ));
+            }
+        }
+        if let Some(scan) = &self.records {
+            if let Some(len) = scan.long_name {
+                return Err(Rejection::new(
+                    Reason::TooLarge,
+                    format!(
+                        "the binary part {name:?} defines a name of {len} bytes, over the limit of {MAX_NAME_RECORD} (reading its formula costs the square of its length)"
+                    ),
+                ));
+            }
+            if let RecordState::Body(rest) = scan.state
+                && rest > MAX_RECORD_OVERRUN
+            {
+                return Err(Rejection::new(
+                    Reason::Corrupt,
+                    format!(
+                        "not a readable spreadsheet: the last record of the binary part {name:?} declares {rest} bytes more than the part holds"
+                    ),
+                ));
+            }
+        }
+        if let Some(xml) = &self.held {
+            let cost = styles::copy_cost(xml);
+            if cost > limits.max_text_bytes {
+                return Err(Rejection::new(
+                    Reason::TooLarge,
+                    format!(
+                        "the stylesheet {name:?} makes the cell formats copy up to {} of fonts, fills, borders and number formats (the limit for text is {})",
+                        mib(cost),
+                        mib(limits.max_text_bytes)
+                    ),
+                ));
+            }
+        }
+        if self.doctype.is_some_and(|d| d.found) {
+            return Err(Rejection::new(
+                Reason::DoctypeForbidden,
+                format!(
+                    "the workbook part {name:?} has a <!DOCTYPE> declaration: workbooks never need one, and it is not processed"
+                ),
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Write for Sink<'_> {

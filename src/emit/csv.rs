@@ -46,9 +46,9 @@ impl<'a> From<&'a String> for Cell<'a> {
     }
 }
 
-impl Cell<'_> {
-    fn written(&self) -> std::borrow::Cow<'_, str> {
-        match *self {
+impl<'a> Cell<'a> {
+    fn written(self) -> std::borrow::Cow<'a, str> {
+        match self {
             Cell::Number(s) if is_plain_number(s) => s.into(),
             Cell::Number(s) | Cell::Text(s) => neutralize(s),
         }
@@ -74,8 +74,9 @@ impl<'w> CsvWriter<'w> {
         I: IntoIterator<Item = C>,
         C: Into<Cell<'c>>,
     {
-        let cells: Vec<String> = cells.into_iter().map(|c| c.into().written().into_owned()).collect();
-        self.inner.write_record(&cells).map_err(io::Error::other)
+        // Borrowed as they are; only a neutralized cell is a new string.
+        let cells: Vec<std::borrow::Cow<'c, str>> = cells.into_iter().map(|c| c.into().written()).collect();
+        self.inner.write_record(cells.iter().map(|c| c.as_bytes())).map_err(io::Error::other)
     }
 
     /// Flushes.

@@ -738,3 +738,20 @@ fn all_fixtures_in_one_inbox_are_each_accounted_for_and_the_run_completes() {
     );
     assert_eq!(manifest.iter().filter(|e| e["status"] == "accepted").count(), 2);
 }
+
+#[test]
+fn a_comment_longer_than_a_workbook_cell_holds_is_kept_whole_outside_the_workbook() {
+    // 40,000 characters: more than an Excel cell holds (32,767). The run
+    // completes; needs.csv keeps the whole comment, report.xlsx a cut one.
+    let long = "Priorit\u{e9} ".repeat(4_000);
+    let xml = std::fs::read_to_string(cases_dir().join("valid-native-utf8.xml"))
+        .unwrap()
+        .replace("Priorité : la législation sur la participation.", &long);
+    assert!(xml.contains(&long));
+    let cycle = with_files(&[("long-comment.xml", &xml)]);
+    let entry = cycle.manifest_entry("long-comment.xml");
+    assert_eq!(entry["status"], "accepted", "{entry}");
+    let needs = cycle.csv("needs.csv");
+    assert!(needs.iter().any(|n| n["comment"] == long.trim()), "the whole comment in needs.csv");
+    assert!(cycle.out().join("report.xlsx").is_file());
+}

@@ -71,10 +71,32 @@ impl Formats {
     }
 }
 
+/// Excel's limit on the text of a cell, in UTF-16 units.
+const MAX_CELL_TEXT: usize = 32_767;
+
+/// A text as a cell can hold it: past Excel's limit (a long comment, a long
+/// name in a rejection message), cut and ended with `…`. The CSV and JSON
+/// outputs keep the whole text; a workbook cannot, and refusing the text
+/// would stop the whole run.
+fn cell_text(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.len() <= MAX_CELL_TEXT || s.encode_utf16().count() <= MAX_CELL_TEXT {
+        return s.into();
+    }
+    let mut units = 0;
+    let end = s
+        .char_indices()
+        .find(|(_, c)| {
+            units += c.len_utf16();
+            units > MAX_CELL_TEXT - 1
+        })
+        .map_or(s.len(), |(i, _)| i);
+    format!("{}\u{2026}", &s[..end]).into()
+}
+
 fn write_cell(ws: &mut Worksheet, row: u32, col: u16, cell: &X, f: &Formats) -> Result<(), XlsxError> {
     match cell {
         X::T(s) => {
-            ws.write_string(row, col, s)?;
+            ws.write_string(row, col, cell_text(s))?;
         }
         X::N(n) => {
             ws.write_number(row, col, *n)?;
@@ -290,10 +312,14 @@ fn build(run: &RunOutput<'_>) -> Result<Vec<u8>, XlsxError> {
         ws.write_string_with_format(
             0,
             0,
-            fill(p.cycle_title, &[("id", &run.cycle.id), ("title", &run.cycle.title)]),
+            cell_text(&fill(p.cycle_title, &[("id", &run.cycle.id), ("title", &run.cycle.title)])),
             &f.title,
         )?;
-        ws.write_string(1, 0, fill(p.xlsx_deadline, &[("deadline", &deadline), ("as_of", &as_of)]))?;
+        ws.write_string(
+            1,
+            0,
+            cell_text(&fill(p.xlsx_deadline, &[("deadline", &deadline), ("as_of", &as_of)])),
+        )?;
         let figures = vec![
             vec![t(p.xlsx_files_received), X::N(s.files.total as f64)],
             vec![t(p.xlsx_files_accepted), X::N(s.files.accepted as f64)],
@@ -560,6 +586,21 @@ impl Output for ReportXlsx {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn texts_past_excels_limit_are_cut_to_it() {
+        use super::{MAX_CELL_TEXT, cell_text};
+        assert_eq!(cell_text("short"), "short");
+        let exact = "a".repeat(MAX_CELL_TEXT);
+        assert_eq!(cell_text(&exact), exact.as_str());
+        for unit in ["a", "\u{e9}", "\u{4e2d}", "\u{1f600}"] {
+            let long = unit.repeat(40_000);
+            let cut = cell_text(&long);
+            let units = cut.encode_utf16().count();
+            assert!((MAX_CELL_TEXT - 2..=MAX_CELL_TEXT).contains(&units), "{unit}: {units}");
+            assert!(cut.ends_with('\u{2026}') && long.starts_with(cut.trim_end_matches('\u{2026}')));
+        }
+    }
+
     use super::*;
 
     /// A one-sheet workbook holding `rows` as a table, with its columns

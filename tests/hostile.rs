@@ -72,6 +72,9 @@ hostile_cases! {
     ods_content_cut_short_in_a_table_is_corrupt: "unclosed-table.ods" => "rejected" "corrupt";
     ods_content_cut_short_in_an_annotation_is_corrupt: "unclosed-annotation.ods" => "rejected" "corrupt";
     text_straight_in_a_repeated_ods_cell_is_too_large: "bare-text.ods" => "rejected" "too-large";
+    an_ods_table_end_inside_a_cell_leaves_the_table_open: "table-end-in-cell.ods" => "rejected" "corrupt";
+    an_ods_cell_ends_at_its_own_end_tag: "phantom-cell.ods" => "rejected" "too-large";
+    a_count_after_a_form_feed_is_read_as_calamine_reads_it: "form-feed-count.ods" => "rejected" "too-large";
     a_made_up_shared_string_count_is_too_large: "shared-strings-count.xlsx" => "rejected" "too-large";
     a_long_font_named_by_20000_formats_is_too_large: "style-copies.xlsx" => "rejected" "too-large";
     an_xlsb_record_running_past_its_part_is_corrupt: "record-overrun.xlsb" => "rejected" "corrupt";

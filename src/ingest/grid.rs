@@ -103,20 +103,70 @@ struct Row {
     text: u64,
 }
 
-/// One cell being measured.
-#[derive(Debug, Default)]
+/// One cell being measured, read as calamine reads it.
+#[derive(Debug)]
 struct OdsCell {
     repeat: u64,
     non_empty: bool,
     text: u64,
-    depth: usize,
+    /// calamine reads the content as the cell's text, up to the first cell
+    /// end tag outside an annotation; otherwise it skips to the end tag of
+    /// the cell's own name, counting the starts of that name on the way.
+    string: bool,
+    /// `table:table-cell` or `table:covered-table-cell`.
+    name: &'static str,
+    /// Open elements of the cell's own name inside it (not a string cell).
+    same: usize,
+    /// Inside an `office:annotation` of a string cell: calamine reads on to
+    /// its end, whatever comes before.
+    annotation: bool,
+}
+
+impl OdsCell {
+    /// Whether this end tag ends the cell, as calamine reads it.
+    fn ends_at(&mut self, name: &str) -> bool {
+        if self.string {
+            if self.annotation {
+                self.annotation = name != "office:annotation";
+                return false;
+            }
+            return name == "table:table-cell" || name == "table:covered-table-cell";
+        }
+        if name != self.name {
+            return false;
+        }
+        if self.same == 0 {
+            return true;
+        }
+        self.same -= 1;
+        false
+    }
+
+    /// A start tag inside the cell.
+    fn start(&mut self, e: &BytesStart<'_>) {
+        self.non_empty = true;
+        self.text = self.text.saturating_add(attr_text(e)).saturating_add(inline_text(e));
+        let name = e.name();
+        if self.string {
+            self.annotation |= name.as_ref() == "office:annotation";
+        } else if name.as_ref() == self.name {
+            self.same += 1;
+        }
+    }
+}
+
+/// An attribute's name as calamine reads it: around it, any ASCII
+/// whitespace (a form feed too) is a separator, where the XML reader takes
+/// a form feed into the name.
+fn attr_key<'a>(a: &'a quick_xml::events::attributes::Attribute<'_>) -> &'a str {
+    a.key.as_ref().trim_matches(|c: char| c.is_ascii_whitespace())
 }
 
 fn repeat_attr(e: &BytesStart<'_>, key: &str) -> u64 {
     e.attributes()
         .with_checks(false)
         .flatten()
-        .find(|a| a.key.as_ref() == key)
+        .find(|a| attr_key(a) == key)
         .map_or(1, |a| repeat_count(&a.value))
 }
 
@@ -219,9 +269,7 @@ fn check_ods_content(mut events: impl Events, limits: &Limits) -> Result<(), Rej
             Event::Start(e) => {
                 if let Some(c) = cell.as_mut() {
                     // Content inside a cell (text:p, an annotation...).
-                    c.depth += 1;
-                    c.non_empty = true;
-                    c.text = c.text.saturating_add(attr_text(&e)).saturating_add(inline_text(&e));
+                    c.start(&e);
                     continue;
                 }
                 match e.name().as_ref() {
@@ -230,7 +278,7 @@ fn check_ods_content(mut events: impl Events, limits: &Limits) -> Result<(), Rej
                             .attributes()
                             .with_checks(false)
                             .flatten()
-                            .find(|a| a.key.as_ref() == "table:name")
+                            .find(|a| attr_key(a) == "table:name")
                             .map(|a| a.value.into_owned())
                             .unwrap_or_default();
                         budget.add_cells(SHEET_OVERHEAD_CELLS, &name, limits)?;
@@ -242,13 +290,20 @@ fn check_ods_content(mut events: impl Events, limits: &Limits) -> Result<(), Rej
                             ..Row::default()
                         });
                     }
-                    "table:table-cell" | "table:covered-table-cell" if row.is_some() => {
-                        let (repeat, value_attrs) = cell_attrs(&e);
+                    name @ ("table:table-cell" | "table:covered-table-cell") if row.is_some() => {
+                        let attrs = cell_attrs(&e);
                         cell = Some(OdsCell {
-                            repeat,
-                            non_empty: value_attrs.is_some(),
-                            text: value_attrs.unwrap_or(0),
-                            depth: 0,
+                            repeat: attrs.repeat,
+                            non_empty: attrs.value_text.is_some(),
+                            text: attrs.value_text.unwrap_or(0),
+                            string: attrs.string,
+                            name: if name == "table:table-cell" {
+                                "table:table-cell"
+                            } else {
+                                "table:covered-table-cell"
+                            },
+                            same: 0,
+                            annotation: false,
                         });
                     }
                     _ => {}
@@ -273,14 +328,15 @@ fn check_ods_content(mut events: impl Events, limits: &Limits) -> Result<(), Rej
                 }
             }
             Event::End(e) => {
+                // Inside a cell, only the end tag that ends it for calamine
+                // closes anything.
                 if let Some(c) = cell.as_mut()
-                    && c.depth > 0
+                    && !c.ends_at(e.name().as_ref())
                 {
-                    c.depth -= 1;
                     continue;
                 }
                 match e.name().as_ref() {
-                    "table:table-cell" | "table:covered-table-cell" => {
+                    "table:table-cell" | "table:covered-table-cell" if cell.is_some() => {
                         if let (Some(c), Some(r)) = (cell.take(), row.as_mut()) {
                             r.next_col = r.next_col.saturating_add(c.repeat);
                             if c.non_empty && c.repeat > 0 {
@@ -331,15 +387,40 @@ fn check_ods_content(mut events: impl Events, limits: &Limits) -> Result<(), Rej
     Ok(())
 }
 
-/// A cell's column repeat (as [`repeat_attr`] reads it) and the text of its
-/// value attributes (`office:*`, `table:formula`), if it has any: one pass
-/// over its attributes.
-fn cell_attrs(e: &BytesStart<'_>) -> (u64, Option<u64>) {
+/// What a cell's attributes tell, read in one pass.
+struct CellAttrs {
+    /// Its column repeat (as [`repeat_attr`] reads it).
+    repeat: u64,
+    /// The text of its value attributes (`office:*`, `table:formula`), if it
+    /// has any.
+    value_text: Option<u64>,
+    /// Whether calamine reads its content as its text (`get_datatype`: a
+    /// string cell without `office:string-value`, or an error cell whose
+    /// string value is empty).
+    string: bool,
+}
+
+fn cell_attrs(e: &BytesStart<'_>) -> CellAttrs {
     let mut repeat = 1;
     let mut found = None;
     let mut seen_repeat = false;
+    let (mut value_set, mut is_string, mut is_error, mut empty_string) = (false, false, false, false);
     for a in e.attributes().with_checks(false).flatten() {
-        let key = a.key.as_ref();
+        let key = attr_key(&a);
+        match key {
+            "office:value" | "office:date-value" | "office:time-value" | "office:boolean-value"
+                if !value_set =>
+            {
+                value_set = true;
+            }
+            "office:string-value" if !value_set => {
+                value_set = true;
+                empty_string = a.value.is_empty();
+            }
+            "office:value-type" if !value_set => is_string = a.value == "string",
+            "calcext:value-type" => is_error = a.value == "error",
+            _ => {}
+        }
         if key.starts_with("office:") || key == "table:formula" {
             found = Some(found.unwrap_or(0_u64).saturating_add(a.value.len() as u64));
         } else if key == "table:number-columns-repeated" && !seen_repeat {
@@ -347,7 +428,7 @@ fn cell_attrs(e: &BytesStart<'_>) -> (u64, Option<u64>) {
             repeat = repeat_count(&a.value);
         }
     }
-    (repeat, found)
+    CellAttrs { repeat, value_text: found, string: (!value_set && is_string) || (is_error && empty_string) }
 }
 
 /// The characters an element inside a cell stands for in calamine's text of
@@ -360,7 +441,7 @@ fn inline_text(e: &BytesStart<'_>) -> u64 {
             .attributes()
             .with_checks(false)
             .flatten()
-            .find(|a| a.key.as_ref() == "text:c")
+            .find(|a| attr_key(a) == "text:c")
             .map_or(1, |a| repeat_count(&a.value)),
         "text:tab" | "text:line-break" | "text:p" => 1,
         _ => 0,
@@ -891,6 +972,45 @@ mod tests {
         }
         assert_eq!(ods_xml(&format!("{head}{row}</table:table>")), Ok(()));
         assert_eq!(ods(row), Ok(()));
+    }
+
+    #[test]
+    fn attribute_names_are_read_as_calamine_reads_them() {
+        // calamine's attribute reader takes any ASCII whitespace, a form feed
+        // too, between attributes; the XML reader takes the form feed into
+        // the name.
+        let spaces = "<table:table-row><table:table-cell office:value-type=\"string\"><text:p>a<text:s x=\"\"\u{c}text:c=\"2000000000\"/></text:p></table:table-cell></table:table-row>";
+        assert_eq!(ods(spaces), Err(Reason::TooLarge));
+        let rows = "<table:table-row x=\"\"\u{c}table:number-rows-repeated=\"99000\"><table:table-cell x=\"\"\u{c}table:number-columns-repeated=\"1000\" office:value-type=\"float\" office:value=\"1\"/></table:table-row>";
+        // 99 million values: their text passes the limit first.
+        assert_eq!(ods(rows), Err(Reason::TooLarge));
+    }
+
+    #[test]
+    fn a_cell_ends_where_calamine_ends_it() {
+        // A float cell: calamine skips to the cell's own end tag, whatever
+        // opened inside it. The rows after it must still be measured.
+        let huge = "<table:table-row table:number-rows-repeated=\"99000\"><table:table-cell table:number-columns-repeated=\"1000\" office:value-type=\"float\" office:value=\"1\"/></table:table-row>";
+        let phantom = format!(
+            "<table:table-row><table:table-cell office:value-type=\"float\" office:value=\"1\"><x></table:table-cell></table:table-row>{huge}"
+        );
+        assert_eq!(ods(&phantom), Err(Reason::TooLarge));
+        // A string cell: calamine reads it up to the first cell end tag, and
+        // an end of table inside it closes nothing.
+        let head =
+            "<office:document-content><office:body><office:spreadsheet><table:table table:name=\"Cover\">";
+        let inside = format!(
+            "{head}<table:table-row><table:table-cell office:value-type=\"string\"><text:p>a</text:p></table:table><office:annotation><text:p>note"
+        );
+        assert_eq!(ods_xml(&inside), Err(Reason::Corrupt));
+        let after = format!(
+            "{head}<table:table-row><table:table-cell office:value-type=\"string\"></table:table></table:table-cell></table:table-row>"
+        );
+        assert_eq!(ods_xml(&after), Err(Reason::Corrupt));
+        // Inside an annotation, a cell end tag ends nothing: calamine reads
+        // on to the end of the annotation, and then the cell's text.
+        let annotated = "<table:table-row><table:table-cell office:value-type=\"string\"><office:annotation></table:table-cell></table:table-row></office:annotation><text:s text:c=\"2000000000\"/></table:table-cell></table:table-row>";
+        assert_eq!(ods(annotated), Err(Reason::TooLarge));
     }
 
     #[test]

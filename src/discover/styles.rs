@@ -40,7 +40,10 @@ fn parsed_cost(xml: &[u8]) -> Option<u64> {
     config.check_end_names = false;
     config.check_comments = false;
     config.expand_empty_elements = true;
-    let (mut formats, mut in_cell_xfs) = (0_u64, 0_usize);
+    // Every `xf` from the first `cellXfs` on counts: calamine reads formats
+    // until the first end tag of that name it meets outside a format, which
+    // an end tag inside a format's body is not.
+    let (mut formats, mut in_cell_xfs) = (0_u64, false);
     let (mut font, mut fill, mut border, mut code) = (0_u64, 0_u64, 0_u64, 0_u64);
     // Where the open font, fill and border elements began (by local name).
     let mut open: Vec<(&'static str, u64)> = Vec::new();
@@ -50,21 +53,18 @@ fn parsed_cost(xml: &[u8]) -> Option<u64> {
             Event::Start(e) => {
                 let local = e.local_name();
                 match local.as_ref() {
-                    "cellXfs" => in_cell_xfs += 1,
-                    "xf" if in_cell_xfs > 0 => formats += 1,
+                    "cellXfs" => in_cell_xfs = true,
+                    "xf" if in_cell_xfs => formats += 1,
                     "font" => open.push(("font", before)),
                     "fill" => open.push(("fill", before)),
                     "border" => open.push(("border", before)),
                     "numFmt" => {
-                        let len = e
-                            .attributes()
-                            .with_checks(false)
-                            .flatten()
-                            .filter(|a| a.key.local_name().as_ref() == "formatCode")
-                            .map(|a| a.value.len() as u64)
-                            .max()
-                            .unwrap_or(0);
-                        code = code.max(len);
+                        // The longest value, whatever its name: calamine's
+                        // attribute reader may see `formatCode` where the XML
+                        // reader sees another name (after a form feed, say).
+                        let len =
+                            e.attributes().with_checks(false).flatten().map(|a| a.value.len() as u64).max();
+                        code = code.max(len.unwrap_or(0));
                     }
                     _ => {}
                 }
@@ -72,9 +72,7 @@ fn parsed_cost(xml: &[u8]) -> Option<u64> {
             Event::End(e) => {
                 let local = e.local_name();
                 let name = local.as_ref();
-                if name == "cellXfs" {
-                    in_cell_xfs = in_cell_xfs.saturating_sub(1);
-                } else if let Some(at) = open.iter().rposition(|(n, _)| *n == name) {
+                if let Some(at) = open.iter().rposition(|(n, _)| *n == name) {
                     let (_, start) = open.remove(at);
                     let len = reader.buffer_position().saturating_sub(start);
                     match name {
@@ -126,6 +124,23 @@ mod tests {
         assert!(cost >= 20_000 * 200_000, "{cost}");
         // Parsed, the bound is close to the copies themselves.
         assert!(cost <= 20_000 * 201_000, "{cost}");
+    }
+
+    #[test]
+    fn tricks_that_hide_formats_or_codes_count_all_the_same() {
+        // A cellXfs end tag inside a format's body: calamine reads on.
+        let early_end = stylesheet(130_000, 130_000, 1).replace(
+            "<cellXfs count=\"1\"><xf numFmtId=\"164\" fontId=\"1\" fillId=\"0\" borderId=\"0\"/>",
+            &format!(
+                "<cellXfs><xf numFmtId=\"164\" fontId=\"1\"><a></cellXfs></xf>{}",
+                "<xf numFmtId=\"164\" fontId=\"1\"/>".repeat(18_000)
+            ),
+        );
+        assert!(copy_cost(early_end.as_bytes()) >= 18_000 * 260_000, "early end");
+        // formatCode after a form feed: another name to the XML reader.
+        let form_feed = stylesheet(10, 250_000, 18_000)
+            .replace("numFmtId=\"164\" formatCode", "numFmtId=\"164\"\u{c}formatCode");
+        assert!(copy_cost(form_feed.as_bytes()) >= 18_000 * 250_000, "form feed");
     }
 
     #[test]

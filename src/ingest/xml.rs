@@ -193,6 +193,35 @@ fn line_col(prefix: &[u8]) -> (usize, usize) {
     (line, col)
 }
 
+/// How many children of each name an open element has had so far. An
+/// element's children have few distinct names, so a short list is searched;
+/// past [`SiblingCounts::LIST`] names (a crafted file of 200,000 distinct
+/// names made that search quadratic), a map.
+#[derive(Debug, Default)]
+struct SiblingCounts {
+    list: Vec<(String, usize)>,
+    map: std::collections::HashMap<String, usize>,
+}
+
+impl SiblingCounts {
+    const LIST: usize = 32;
+
+    /// Counts one more child named `name`; its rank among them, from 1.
+    fn next(&mut self, name: &str) -> usize {
+        if let Some((_, k)) = self.list.iter_mut().find(|(n, _)| n == name) {
+            *k += 1;
+            return *k;
+        }
+        if self.list.len() < Self::LIST {
+            self.list.push((name.to_owned(), 1));
+            return 1;
+        }
+        let k = self.map.entry(name.to_owned()).or_insert(0);
+        *k += 1;
+        *k
+    }
+}
+
 /// Counts lines incrementally as the reader moves forward.
 struct Lines<'s> {
     text: &'s str,
@@ -220,7 +249,10 @@ fn parse(text: &str, limits: &Limits) -> Result<Vec<Node>, Rejection> {
     let mut stack: Vec<usize> = Vec::new();
     // Per open element, how many children of each name it has had so far
     // (an element's children have few distinct names: a list beats a map).
-    let mut sibling_counts: Vec<Vec<(String, usize)>> = vec![Vec::new()];
+    let mut sibling_counts: Vec<SiblingCounts> = vec![SiblingCounts::default()];
+    // Every element keeps its path: their sum is held to the text limit (a
+    // long root name copied into 40,000 children's paths took 3.9 GB).
+    let mut path_bytes = 0_u64;
     let malformed = |reader: &NsReader<&[u8]>, lines: &mut Lines<'_>, e: &dyn std::fmt::Display| {
         let pos = usize::try_from(reader.error_position()).unwrap_or(0);
         let (line, col) = line_col(&text.as_bytes()[..pos.min(text.len())]);
@@ -270,16 +302,7 @@ fn parse(text: &str, limits: &Limits) -> Result<Vec<Node>, Rejection> {
                     None => ["/", node.name.as_str()].concat(),
                     Some(&parent) => {
                         let counts = sibling_counts.last_mut().ok_or_else(|| internal("sibling counts"))?;
-                        let k = match counts.iter_mut().find(|(name, _)| *name == node.name) {
-                            Some((_, k)) => {
-                                *k += 1;
-                                *k
-                            }
-                            None => {
-                                counts.push((node.name.clone(), 1));
-                                1
-                            }
-                        };
+                        let k = counts.next(&node.name);
                         let parent_path = &nodes[parent].path;
                         let mut path = String::with_capacity(parent_path.len() + node.name.len() + 8);
                         path.push_str(parent_path);
@@ -291,6 +314,16 @@ fn parse(text: &str, limits: &Limits) -> Result<Vec<Node>, Rejection> {
                         path
                     }
                 };
+                path_bytes = path_bytes.saturating_add(path.len() as u64);
+                if path_bytes > limits.max_text_bytes {
+                    return Err(Rejection::new(
+                        Reason::TooLarge,
+                        format!(
+                            "the paths of the XML elements add up to more than {} bytes (the limit for text), at line {}",
+                            limits.max_text_bytes, line
+                        ),
+                    ));
+                }
                 let idx = nodes.len();
                 nodes.push(Node { path, ..node });
                 if let Some(&parent) = stack.last() {
@@ -298,7 +331,7 @@ fn parse(text: &str, limits: &Limits) -> Result<Vec<Node>, Rejection> {
                 }
                 if !is_empty {
                     stack.push(idx);
-                    sibling_counts.push(Vec::new());
+                    sibling_counts.push(SiblingCounts::default());
                 }
             }
             Event::End(_) => {
@@ -729,6 +762,32 @@ mod tests {
 
     fn limits() -> Limits {
         Limits::default()
+    }
+
+    #[test]
+    fn siblings_are_ranked_by_name_past_the_short_list() {
+        let mut counts = SiblingCounts::default();
+        let names: Vec<String> = (0..100).map(|i| format!("f{i}")).collect();
+        for round in 1..=3 {
+            for n in &names {
+                assert_eq!(counts.next(n), round, "{n}");
+            }
+        }
+        // 20,000 distinct names under one parent parse, every path ranked.
+        let doc = format!("<r>{}</r>", (0..20_000).map(|i| format!("<e{i}/>")).collect::<String>());
+        let nodes = parse(&doc, &limits()).unwrap();
+        assert_eq!(nodes.len(), 20_001);
+        assert_eq!(nodes[20_000].path, "/r/e19999[1]");
+    }
+
+    #[test]
+    fn element_paths_are_held_to_the_text_limit() {
+        // A long root name is copied into every child's path.
+        let root = "r".repeat(10_000);
+        let doc = format!("<{root}>{}</{root}>", "<c/>".repeat(200));
+        let limits = Limits { max_text_bytes: 1024 * 1024, ..Limits::default() };
+        assert_eq!(parse(&doc, &limits).map(|_| ()).map_err(|r| r.reason), Err(Reason::TooLarge));
+        assert!(parse(&doc, &Limits::default()).is_ok());
     }
 
     #[test]

@@ -280,6 +280,12 @@ fn is_record_part(name: &str) -> bool {
         && !["xl/printersettings/", "xl/activex/", "xl/embeddings/"].iter().any(|p| lower.starts_with(p))
 }
 
+/// The macros of a workbook (`vbaProject.bin`): a compound file, which
+/// calamine reads only when asked for the macros.
+fn is_macros(name: &str) -> bool {
+    part_key(name).ends_with("/vbaproject.bin")
+}
+
 /// A part's name as calamine looks parts up: `\` read as `/`, any case.
 fn part_key(name: &str) -> String {
     name.replace('\\', "/").to_ascii_lowercase()
@@ -308,7 +314,7 @@ fn inflate_capped(
         strings: is_shared_strings(name).then(CountScan::default),
         held: is_stylesheet(name)
             .then(|| Vec::with_capacity(usize::try_from(declared.min(1 << 20)).unwrap_or(0))),
-        records: records.then(RecordScan::default),
+        records: records.then(|| RecordScan { may_be_compound: is_macros(name), ..RecordScan::default() }),
         written: 0,
         copy,
         copy_failed: false,
@@ -375,6 +381,14 @@ impl Sink<'_> {
                     Reason::TooLarge,
                     format!(
                         "the binary part {name:?} defines a name of {len} bytes, over the limit of {MAX_NAME_RECORD} (reading its formula costs the square of its length)"
+                    ),
+                ));
+            }
+            if let Some(typ) = scan.short {
+                return Err(Rejection::new(
+                    Reason::Corrupt,
+                    format!(
+                        "not a readable spreadsheet: a record (type {typ:#06x}) of the binary part {name:?} is shorter than the fields it declares"
                     ),
                 ));
             }
@@ -550,11 +564,39 @@ const COMPOUND_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]
 struct RecordScan {
     state: RecordState,
     started: bool,
-    /// A compound file, not records: nothing to walk.
+    /// A compound file, not records: nothing to walk. Only a part that
+    /// calamine never reads as records may be one (macros): calamine reads
+    /// the others as records whatever they start with.
     compound: bool,
+    may_be_compound: bool,
     typ: u16,
     /// The length of a defined name over [`MAX_NAME_RECORD`].
     long_name: Option<u64>,
+    /// A record of [`FIELDED`] being read: its type, length and first bytes.
+    watched: Option<(u16, u64, Vec<u8>)>,
+    /// The type of a record shorter than the fields calamine reads from it.
+    short: Option<u16>,
+}
+
+/// Records whose fields calamine reads from its buffer without looking at
+/// the record's length, so that a record too short for them is read with
+/// the bytes of an earlier, longer one (one long string re-read for each of
+/// 250,000 empty records: a crash, or hours): BrtFmt, BrtSSTItem and
+/// BrtExternSheet.
+const FIELDED: [u16; 3] = [0x002C, 0x0013, 0x016A];
+
+/// The length a record of [`FIELDED`] needs for the fields it declares in
+/// its first bytes `head`; `None` when `head` cannot even hold the count.
+fn fielded_len(typ: u16, head: &[u8]) -> Option<u64> {
+    let count = |at: usize| Some(u64::from(u32::from_le_bytes(head.get(at..at + 4)?.try_into().ok()?)));
+    match typ {
+        // A format id, then a string (a length in characters, UTF-16).
+        0x002C => Some(6 + 2 * count(2)?),
+        // A flags byte, then a string.
+        0x0013 => Some(5 + 2 * count(1)?),
+        // A count of 12-byte entries.
+        _ => Some(4 + 12 * count(0)?),
+    }
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -572,10 +614,19 @@ enum RecordState {
 }
 
 impl RecordScan {
+    /// A record has been read to its end: a watched one must hold its fields.
+    fn record_read(&mut self) {
+        if let Some((typ, len, head)) = self.watched.take()
+            && fielded_len(typ, &head).is_none_or(|needed| len < needed)
+        {
+            self.short = Some(typ);
+        }
+    }
+
     fn feed(&mut self, mut buf: &[u8]) {
         if !self.started {
             self.started = true;
-            self.compound = buf.starts_with(&COMPOUND_MAGIC);
+            self.compound = self.may_be_compound && buf.starts_with(&COMPOUND_MAGIC);
         }
         if self.compound {
             return;
@@ -584,8 +635,19 @@ impl RecordScan {
             self.state = match self.state {
                 RecordState::Body(n) => {
                     let k = n.min(buf.len() as u64);
-                    buf = &buf[usize::try_from(k).unwrap_or(buf.len())..];
-                    self.state = if k == n { RecordState::Type } else { RecordState::Body(n - k) };
+                    let taken = usize::try_from(k).unwrap_or(buf.len());
+                    if let Some((_, _, head)) = self.watched.as_mut()
+                        && head.len() < 8
+                    {
+                        head.extend_from_slice(&buf[..taken.min(8 - head.len())]);
+                    }
+                    buf = &buf[taken..];
+                    self.state = if k == n {
+                        self.record_read();
+                        RecordState::Type
+                    } else {
+                        RecordState::Body(n - k)
+                    };
                     continue;
                 }
                 RecordState::Type if b & 0x80 != 0 => RecordState::Type2(u16::from(b & 0x7F)),
@@ -605,7 +667,15 @@ impl RecordScan {
                         if self.typ == BRT_NAME && len > MAX_NAME_RECORD {
                             self.long_name = Some(self.long_name.unwrap_or(0).max(len));
                         }
-                        if len == 0 { RecordState::Type } else { RecordState::Body(len) }
+                        if FIELDED.contains(&self.typ) {
+                            self.watched = Some((self.typ, len, Vec::with_capacity(8)));
+                        }
+                        if len == 0 {
+                            self.record_read();
+                            RecordState::Type
+                        } else {
+                            RecordState::Body(len)
+                        }
                     }
                 }
             };
@@ -925,12 +995,40 @@ mod tests {
         let mut scan = RecordScan::default();
         scan.feed(&[0xE7, 0x04, 0xFF, 0xFF, 0xFF, 0x7F]);
         assert_eq!(scan.state, RecordState::Body(0x0FFF_FFFF));
-        // A compound file (macros) is not walked.
-        let mut scan = RecordScan::default();
+        // A compound file is not walked in the macros, and is elsewhere.
         let mut cfb = COMPOUND_MAGIC.to_vec();
         cfb.extend([0xFF; 64]);
+        let mut scan = RecordScan { may_be_compound: true, ..RecordScan::default() };
         scan.feed(&cfb);
         assert_eq!(scan.state, RecordState::Type);
+        let mut scan = RecordScan::default();
+        scan.feed(&cfb);
+        assert_ne!(scan.state, RecordState::Type);
+        // Records shorter than the fields they declare, and whole ones.
+        let string = |cch: u32, chars: usize| {
+            let mut b = cch.to_le_bytes().to_vec();
+            b.extend(std::iter::repeat_n(0x41, 2 * chars));
+            b
+        };
+        let fmt = |cch, chars| [vec![0xA4, 0x00], string(cch, chars)].concat();
+        let sst = |cch, chars| [vec![0x00], string(cch, chars)].concat();
+        for (typ, body, short) in [
+            (0x002C, fmt(3, 3), false),
+            (0x002C, fmt(3, 2), true),
+            (0x002C, Vec::new(), true),
+            (0x0013, sst(5, 5), false),
+            (0x0013, Vec::new(), true),
+            (0x016A, [2_u32.to_le_bytes().to_vec(), vec![0; 24]].concat(), false),
+            (0x016A, [9_u32.to_le_bytes().to_vec(), vec![0; 24]].concat(), true),
+        ] {
+            let part = record(typ, &body);
+            for split in [0, 1, 2, 3, 4, 7, part.len()] {
+                let mut scan = RecordScan::default();
+                scan.feed(&part[..split.min(part.len())]);
+                scan.feed(&part[split.min(part.len())..]);
+                assert_eq!(scan.short.is_some(), short, "{typ:#x} {body:?} split at {split}");
+            }
+        }
     }
 
     #[test]

@@ -64,6 +64,7 @@ hostile_cases! {
     a_record_continued_20000_times_is_too_large: "continues.xls" => "rejected" "too-large";
     a_formula_asking_for_255000_spaces_is_too_large: "formula-spaces.xls" => "rejected" "too-large";
     a_merged_cells_record_shorter_than_its_count_is_corrupt: "merged-cells-short.xls" => "rejected" "corrupt";
+    a_mulrk_of_no_columns_does_not_stop_the_guard: "mulrk-no-columns.xls" => "rejected" "too-many-cells";
     a_cell_repeated_over_1048576_rows_is_too_many_cells: "dense-grid.ods" => "rejected" "too-many-cells";
     a_dense_ods_grid_within_the_row_limit_is_too_many_cells: "dense-grid-within-rows.ods" => "rejected" "too-many-cells";
     an_ods_row_count_written_as_a_character_reference_is_too_many_cells: "dense-grid-escaped-count.ods" => "rejected" "too-many-cells";

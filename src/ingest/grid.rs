@@ -595,6 +595,19 @@ impl BBox {
 /// are counted per byte of formula.
 const FORMULA_TEXT_PER_BYTE: u64 = 64;
 
+/// A record whose fields the guard cannot read is refused rather than
+/// skipped: calamine may read it otherwise, and what follows it would go
+/// unmeasured (a MulRk record of no columns once stopped the guard, and
+/// calamine read on to a grid of 44 TB).
+fn malformed_record(sheet: &str, typ: u16) -> Rejection {
+    Rejection::new(
+        Reason::Corrupt,
+        format!(
+            "not a readable xls workbook: a record of sheet {sheet:?} (type {typ:#06x}) does not hold its fields"
+        ),
+    )
+}
+
 /// Characters a formula can hold (Excel's limit); the spaces and line
 /// breaks a formula's tokens ask for may not add up to more.
 const MAX_FORMULA_SPACES: u64 = 8192;
@@ -748,7 +761,7 @@ fn scan_sheet(
                         u32::from(rd16(d, 8).unwrap_or(0)),
                         u32::from(rd16(d, 10).unwrap_or(0)),
                     ),
-                    _ => break,
+                    _ => return Err(malformed_record(name, r.typ)),
                 };
                 if 0xFF < cf || cl < cf {
                     cf = 0;
@@ -769,19 +782,19 @@ fn scan_sheet(
             }
             // Number, Label, RString, BoolErr, RK
             0x0203 | 0x0205 | 0x027E => {
-                let Some((row, col)) = pos() else { break };
+                let Some((row, col)) = pos() else { return Err(malformed_record(name, r.typ)) };
                 at(&mut cells, row, col, &mut pushed)?;
             }
             0x0204 | 0x00D6 => {
-                let Some((row, col)) = pos() else { break };
+                let Some((row, col)) = pos() else { return Err(malformed_record(name, r.typ)) };
                 at(&mut cells, row, col, &mut pushed)?;
                 budget.add_text(text, name, limits)?;
             }
             // LabelSst: a copy of the shared string, three bytes of UTF-8 per
             // UTF-16 unit at most.
             0x00FD => {
-                let Some((row, col)) = pos() else { break };
-                let Some(i) = rd32(r.data, 6) else { break };
+                let Some((row, col)) = pos() else { return Err(malformed_record(name, r.typ)) };
+                let Some(i) = rd32(r.data, 6) else { return Err(malformed_record(name, r.typ)) };
                 if let Some(&len) = sst.get(i as usize) {
                     at(&mut cells, row, col, &mut pushed)?;
                     budget.add_text(u64::from(len) * 3, name, limits)?;
@@ -792,23 +805,32 @@ fn scan_sheet(
                 at(&mut cells, fmla_pos.0, fmla_pos.1, &mut pushed)?;
                 budget.add_text(text, name, limits)?;
             }
-            // MulRk: a run of numbers on one row.
+            // MulRk: a run of numbers on one row, read as calamine reads it:
+            // its count of columns in u16 arithmetic that wraps.
             0x00BD => {
                 let d = r.data;
-                let (Some(row), Some(first)) = (rd16(d, 0), rd16(d, 2)) else { break };
-                let Some(last) = d.len().checked_sub(2).and_then(|at| rd16(d, at)) else { break };
-                if last < first || d.len() != 6 + 6 * usize::from(last - first + 1) {
-                    break;
+                let (Some(row), Some(first)) = (rd16(d, 0), rd16(d, 2)) else {
+                    return Err(malformed_record(name, r.typ));
+                };
+                let Some(last) = d.len().checked_sub(2).and_then(|at| rd16(d, at)) else {
+                    return Err(malformed_record(name, r.typ));
+                };
+                let count = last.wrapping_sub(first).wrapping_add(1);
+                if d.len() != 6 + 6 * usize::from(count) {
+                    return Err(malformed_record(name, r.typ));
                 }
-                at(&mut cells, u32::from(row), u32::from(first), &mut pushed)?;
-                at(&mut cells, u32::from(row), u32::from(last), &mut pushed)?;
-                pushed += u64::from(last - first).saturating_sub(1);
+                if count > 0 {
+                    let (row, first) = (u32::from(row), u32::from(first));
+                    at(&mut cells, row, first, &mut pushed)?;
+                    at(&mut cells, row, first + u32::from(count) - 1, &mut pushed)?;
+                    pushed += u64::from(count).saturating_sub(2);
+                }
             }
             // Formula: a value cell and a formula text.
             0x0006 => {
-                let Some((row, col)) = pos() else { break };
+                let Some((row, col)) = pos() else { return Err(malformed_record(name, r.typ)) };
                 if r.data.len() < 20 {
-                    break;
+                    return Err(malformed_record(name, r.typ));
                 }
                 fmla_pos = (row, col);
                 let spaces = formula_spaces(&r.data[20..]);

@@ -30,6 +30,9 @@ const SHEET_OVERHEAD_CELLS: u64 = 16;
 struct Budget {
     cells: u64,
     text: u64,
+    /// Bytes calamine may move to build the formulas' text so far
+    /// ([`formula_moves`]).
+    formula_moves: u64,
 }
 
 impl Budget {
@@ -595,6 +598,33 @@ impl BBox {
 /// are counted per byte of formula.
 const FORMULA_TEXT_PER_BYTE: u64 = 64;
 
+/// Bytes calamine may move, in a workbook, to build its formulas' text: a
+/// few seconds at most.
+const MAX_FORMULA_MOVES: u64 = 1 << 34;
+
+/// An upper bound of the bytes calamine moves to build one formula's text
+/// (`parse_formula`, run on every FORMULA record when it opens the file):
+/// each parenthesis, sign, operator or function token rewrites the text
+/// built so far, so the cost is at most their number times the length the
+/// text can reach, and a name or a sheet reference (a few bytes of formula)
+/// brings in a name of up to 255 characters. Tokens are counted by their
+/// byte values wherever they occur, which can only count more: a formula of
+/// 32,700 parentheses over 5,450 long names took 6 s.
+fn formula_moves(rgce: &[u8]) -> u64 {
+    let (mut rewrites, mut names) = (0_u64, 0_u64);
+    for &b in rgce {
+        match b {
+            0x03..=0x15 | 0x19 | 0x21 | 0x22 | 0x41 | 0x42 | 0x61 | 0x62 => rewrites += 1,
+            0x23 | 0x43 | 0x63 | 0x3A..=0x3D | 0x5A..=0x5D | 0x7A..=0x7D => names += 1,
+            _ => {}
+        }
+    }
+    // Spaces are bounded apart ([`MAX_FORMULA_SPACES`]).
+    let text = (rgce.len() as u64).saturating_mul(8).saturating_add(names.saturating_mul(3 * 255 + 8))
+        + MAX_FORMULA_SPACES;
+    rewrites.saturating_mul(text)
+}
+
 /// A record whose fields the guard cannot read is refused rather than
 /// skipped: calamine may read it otherwise, and what follows it would go
 /// unmeasured (a MulRk record of no columns once stopped the guard, and
@@ -844,6 +874,18 @@ fn scan_sheet(
                         ),
                     ));
                 }
+                budget.formula_moves = budget.formula_moves.saturating_add(formula_moves(&r.data[20..]));
+                if budget.formula_moves > MAX_FORMULA_MOVES {
+                    return Err(Rejection::new(
+                        Reason::TooLarge,
+                        format!(
+                            "the formulas of this workbook would be rebuilt at a cost over the limit, reached at sheet {name:?}, row {}, column {}: \
+                             too many parentheses, operators or functions over long names",
+                            row + 1,
+                            col + 1
+                        ),
+                    ));
+                }
                 at(&mut cells, row, col, &mut pushed)?;
                 formulas.add(row, col);
                 pushed += 1;
@@ -1068,6 +1110,23 @@ mod tests {
         let verdict = |n| check_xls(&workbook(n), &Limits::default()).map_err(|r| r.reason);
         assert_eq!(verdict(MAX_CONTINUES), Ok(()));
         assert_eq!(verdict(MAX_CONTINUES + 1), Err(Reason::TooLarge));
+    }
+
+    #[test]
+    fn formula_rebuilding_is_bounded_by_tokens_times_text() {
+        // 1+2 costs little; 32,700 parentheses over 5,450 names do not.
+        let small = [0x1E, 1, 0, 0x1E, 2, 0, 0x03];
+        assert!(formula_moves(&small) < 100_000);
+        let mut big = Vec::new();
+        for _ in 0..5_450 {
+            big.extend([0x23, 1, 0, 0, 0, 0x03]);
+        }
+        big.extend(std::iter::repeat_n(0x15, 32_700));
+        assert!(formula_moves(&big) > MAX_FORMULA_MOVES, "{}", formula_moves(&big));
+        // A formula as long as Excel allows, of ordinary tokens, passes many
+        // times over.
+        let ordinary: Vec<u8> = (0..2_000).flat_map(|i| [0x24, (i % 200) as u8, 0, 1, 0, 0x03]).collect();
+        assert!(formula_moves(&ordinary) * 10 < MAX_FORMULA_MOVES, "{}", formula_moves(&ordinary));
     }
 
     #[test]

@@ -755,3 +755,16 @@ fn a_comment_longer_than_a_workbook_cell_holds_is_kept_whole_outside_the_workboo
     assert!(needs.iter().any(|n| n["comment"] == long.trim()), "the whole comment in needs.csv");
     assert!(cycle.out().join("report.xlsx").is_file());
 }
+
+#[test]
+fn a_submission_date_excel_cannot_hold_is_written_as_text() {
+    // Excel's dates start in 1900: the report writes this one as its text,
+    // and the run completes.
+    let xml = std::fs::read_to_string(cases_dir().join("valid-native-utf8.xml"))
+        .unwrap()
+        .replace("<submitted>2026-02-14</submitted>", "<submitted>1000-06-15</submitted>");
+    assert!(xml.contains("1000-06-15"));
+    let cycle = with_files(&[("old-date.xml", &xml)]);
+    assert_eq!(cycle.manifest_entry("old-date.xml")["status"], "accepted");
+    assert!(cycle.out().join("report.xlsx").is_file());
+}

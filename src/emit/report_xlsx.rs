@@ -105,17 +105,21 @@ fn write_cell(ws: &mut Worksheet, row: u32, col: u16, cell: &X, f: &Formats) -> 
             ws.write_number_with_format(row, col, *p, &f.pct)?;
         }
         X::D(d) => {
+            // A date Excel cannot hold (before 1900: a return may say so) is
+            // written as its text: refusing it would stop the whole run.
             let s = d.to_string();
-            let (y, m, day) = (&s[0..4], &s[5..7], &s[8..10]);
-            match (y.parse(), m.parse(), day.parse()) {
-                (Ok(y), Ok(m), Ok(day)) => {
-                    let dt = ExcelDateTime::from_ymd(y, m, day)?;
-                    ws.write_datetime_with_format(row, col, &dt, &f.date)?;
-                }
-                _ => {
-                    ws.write_string(row, col, &s)?;
-                }
-            }
+            let ymd = (s.get(0..4), s.get(5..7), s.get(8..10));
+            let dt = match ymd {
+                (Some(y), Some(m), Some(day)) => match (y.parse(), m.parse(), day.parse()) {
+                    (Ok(y), Ok(m), Ok(day)) => ExcelDateTime::from_ymd(y, m, day).ok(),
+                    _ => None,
+                },
+                _ => None,
+            };
+            match dt {
+                Some(dt) => ws.write_datetime_with_format(row, col, &dt, &f.date)?,
+                None => ws.write_string(row, col, &s)?,
+            };
         }
         X::S(s) => {
             let fmt = match s {

@@ -768,3 +768,27 @@ fn a_submission_date_excel_cannot_hold_is_written_as_text() {
     assert_eq!(cycle.manifest_entry("old-date.xml")["status"], "accepted");
     assert!(cycle.out().join("report.xlsx").is_file());
 }
+
+#[test]
+fn a_list_of_many_unknown_assistance_types_is_warned_about_in_a_few_lines() {
+    let parts: Vec<String> = (0..5_000).map(|i| format!("unheard-of-{i}")).collect();
+    let xml = std::fs::read_to_string(cases_dir().join("valid-native-utf8.xml")).unwrap().replacen(
+        "<assistance>Formation</assistance>",
+        &format!("<assistance>Formation, {}</assistance>", parts.join(", ")),
+        1,
+    );
+    assert!(xml.contains("unheard-of-4999"));
+    let cycle = with_files(&[("many-unknown.xml", &xml)]);
+    let entry = cycle.manifest_entry("many-unknown.xml");
+    assert_eq!(entry["status"], "accepted", "{entry}");
+    let warnings: Vec<&serde_json::Value> =
+        entry["warnings"].as_array().unwrap().iter().filter(|w| w["code"] == "unknown-assistance").collect();
+    assert_eq!(warnings.len(), 11, "{warnings:?}");
+    assert!(warnings[10]["message"].as_str().unwrap().contains("4990 more"), "{}", warnings[10]);
+    // The known type in the same list still counts.
+    let needs = cycle.csv("needs.csv");
+    assert!(
+        needs.iter().any(|n| n["question"] == "UNTOC.5.TA" && n["assistance_type"] == "training"),
+        "{needs:?}"
+    );
+}

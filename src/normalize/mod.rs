@@ -119,6 +119,11 @@ pub fn return_answers(
         .collect()
 }
 
+/// Unknown assistance types warned about one by one in an answer; past
+/// these, one warning counts the rest (a list of a million commas made a
+/// warning each: 715 MB of manifest, or a crash).
+pub const MAX_UNKNOWN_LISTED: usize = 10;
+
 /// Reads one raw answer as an answer to `question`.
 pub fn answer(raw: &RawAnswer, question: &Question, vocab: &Vocabulary, lang: Option<Lang>) -> TypedAnswer {
     let mut problems = Vec::new();
@@ -126,17 +131,33 @@ pub fn answer(raw: &RawAnswer, question: &Question, vocab: &Vocabulary, lang: Op
     let mut assistance = Vec::new();
     let mut assistance_source = None;
     if question.kind == Kind::Need {
+        let mut unknown_parts = 0_usize;
         for field in &raw.assistance {
             assistance_source.get_or_insert_with(|| field.source.clone());
             let (codes, unknown) = assistance_list(&field.value, vocab, lang);
             assistance.extend(codes);
             for u in unknown {
-                problems.push(Problem::warning(
-                    "unknown-assistance",
-                    field.source.clone(),
-                    format!("{u:?} is not an assistance type; it is left out"),
-                ));
+                unknown_parts += 1;
+                if unknown_parts <= MAX_UNKNOWN_LISTED {
+                    problems.push(Problem::warning(
+                        "unknown-assistance",
+                        field.source.clone(),
+                        format!("{u:?} is not an assistance type; it is left out"),
+                    ));
+                }
             }
+        }
+        if unknown_parts > MAX_UNKNOWN_LISTED
+            && let Some(field) = raw.assistance.first()
+        {
+            problems.push(Problem::warning(
+                "unknown-assistance",
+                field.source.clone(),
+                format!(
+                    "and {} more parts that are not assistance types; they are left out",
+                    unknown_parts - MAX_UNKNOWN_LISTED
+                ),
+            ));
         }
         for (code, field) in &raw.marks {
             match mark(&field.value, vocab) {

@@ -5,7 +5,7 @@
 //! questionnaire, or (in a cycle) no State of the register, is rejected here.
 
 use crate::cycle::{FocalPoint, Party, Register};
-use crate::model::{CoverKey, Date, Lang, Problem, RawField, RawReturn, Reason, Rejection};
+use crate::model::{CoverKey, Date, Lang, Problem, Quoted, RawField, RawReturn, Reason, Rejection};
 use crate::normalize::scalar;
 use crate::provenance::SourceRef;
 use crate::schema::{Questionnaire, Schemas};
@@ -84,7 +84,7 @@ pub fn bind<'s>(raw: &RawReturn, ctx: &BindContext<'s>, file: &str) -> Result<Bo
                     Some(p) => Some(Ok(state_ref(p, f))),
                     None => Some(Err(Rejection::new(
                         Reason::UnknownState,
-                        format!("{}: {t:?} is not a State of the register", f.source),
+                        format!("{}: {} is not a State of the register", f.source, Quoted(&t)),
                     ))),
                 },
                 None => Some(Ok(StateRef { iso3: t, source: f.source.clone() })),
@@ -113,7 +113,7 @@ pub fn bind<'s>(raw: &RawReturn, ctx: &BindContext<'s>, file: &str) -> Result<Bo
         .questionnaire(&q_text)
         .filter(|q| ctx.questionnaires.is_none_or(|ids| ids.contains(&q.id)))
         .ok_or_else(|| {
-            reject_q(format!("{}: {q_text:?} is not a questionnaire of this cycle", q_field.source))
+            reject_q(format!("{}: {} is not a questionnaire of this cycle", q_field.source, Quoted(&q_text)))
         })?;
     let reject_q = |message: String| {
         let mut r = reject_q(message);
@@ -136,7 +136,7 @@ pub fn bind<'s>(raw: &RawReturn, ctx: &BindContext<'s>, file: &str) -> Result<Bo
                 .filter(|v| v.fract() == 0.0 && *v >= 0.0 && *v < f64::from(u32::MAX))
                 .map(|v| v as u32)
                 .ok_or_else(|| {
-                    reject_q(format!("{}: version {:?} is not a whole number", f.source, text(f)))
+                    reject_q(format!("{}: version {} is not a whole number", f.source, Quoted(&text(f))))
                 })?;
             if !questionnaire.accepts.contains(&v) {
                 let accepted: Vec<String> = questionnaire.accepts.iter().map(u32::to_string).collect();
@@ -174,8 +174,8 @@ pub fn bind<'s>(raw: &RawReturn, ctx: &BindContext<'s>, file: &str) -> Result<Bo
                 "unknown-language",
                 f.source.clone(),
                 format!(
-                    "{:?} is not one of ar, en, es, fr, ru, zh; answers are matched in every language",
-                    text(f)
+                    "{} is not one of ar, en, es, fr, ru, zh; answers are matched in every language",
+                    Quoted(&text(f))
                 ),
             ));
         }

@@ -521,13 +521,47 @@ impl Problem {
 
     /// An error.
     pub fn error(code: &'static str, source: SourceRef, message: impl Into<String>) -> Self {
-        Problem { severity: Severity::Error, code, source, message: message.into() }
+        Problem { severity: Severity::Error, code, source, message: bounded(message.into()) }
     }
 
     /// A warning.
     pub fn warning(code: &'static str, source: SourceRef, message: impl Into<String>) -> Self {
-        Problem { severity: Severity::Warning, code, source, message: message.into() }
+        Problem { severity: Severity::Warning, code, source, message: bounded(message.into()) }
     }
+
+    /// Longest message kept, in bytes: a message may quote what a cell
+    /// holds, and a megabyte quoted in each of many warnings made a manifest
+    /// of tens of megabytes. The cell itself is named by the problem's source.
+    pub const MAX_MESSAGE_BYTES: usize = 2000;
+}
+
+/// Text from a file, quoted in a message as `{:?}` quotes it, at most its
+/// first 200 characters (then `…`): quoting a megabyte of text cost seconds
+/// (escaping checks every character) and made megabytes of manifest.
+pub struct Quoted<'a>(pub &'a str);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const MAX_CHARS: usize = 200;
+        match self.0.char_indices().nth(MAX_CHARS) {
+            None => write!(f, "{:?}", self.0),
+            Some((end, _)) => write!(f, "{:?}\u{2026}", &self.0[..end]),
+        }
+    }
+}
+
+/// A message cut to [`Problem::MAX_MESSAGE_BYTES`] at a character boundary,
+/// ended with `…` when cut.
+fn bounded(mut message: String) -> String {
+    if message.len() > Problem::MAX_MESSAGE_BYTES {
+        let mut end = Problem::MAX_MESSAGE_BYTES;
+        while !message.is_char_boundary(end) {
+            end -= 1;
+        }
+        message.truncate(end);
+        message.push('\u{2026}');
+    }
+    message
 }
 
 impl fmt::Display for Problem {
@@ -693,6 +727,17 @@ impl Token {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn long_messages_are_cut_at_a_character_boundary() {
+        use super::{Problem, SourceRef};
+        let p = Problem::warning("invalid-value", SourceRef::File, "\u{e9}".repeat(5000));
+        assert!(p.message.len() <= Problem::MAX_MESSAGE_BYTES + 3 && p.message.ends_with('\u{2026}'));
+        assert_eq!(Problem::warning("invalid-value", SourceRef::File, "short").message, "short");
+        assert_eq!(super::Quoted("a\"b").to_string(), "\"a\\\"b\"");
+        let long = super::Quoted(&"x".repeat(1000)).to_string();
+        assert_eq!(long, format!("{:?}\u{2026}", "x".repeat(200)));
+    }
+
     use super::*;
 
     #[test]

@@ -7,8 +7,9 @@
 pub mod fold;
 pub mod scalar;
 
-use crate::model::{Lang, Problem, RawAnswer, RawField, RawValue, Token};
+use crate::model::{Lang, Problem, Quoted, RawAnswer, RawField, RawValue, Token};
 use crate::provenance::SourceRef;
+use crate::schema::vocabulary::MAX_MATCHED_BYTES;
 use crate::schema::{ASSISTANCE_TYPES, Kind, Question, Vocabulary};
 use fold::fold;
 
@@ -142,7 +143,7 @@ pub fn answer(raw: &RawAnswer, question: &Question, vocab: &Vocabulary, lang: Op
                     problems.push(Problem::warning(
                         "unknown-assistance",
                         field.source.clone(),
-                        format!("{u:?} is not an assistance type; it is left out"),
+                        format!("{} is not an assistance type; it is left out", Quoted(&u)),
                     ));
                 }
             }
@@ -172,7 +173,7 @@ pub fn answer(raw: &RawAnswer, question: &Question, vocab: &Vocabulary, lang: Op
                     problems.push(Problem::warning(
                         "unclear-mark",
                         field.source.clone(),
-                        format!("{text:?} in the {code} column is read as a mark (requested)"),
+                        format!("{} in the {code} column is read as a mark (requested)", Quoted(&text)),
                     ));
                 }
             }
@@ -238,13 +239,18 @@ fn typed_value(field: &RawField, question: &Question, vocab: &Vocabulary, lang: 
         };
         if wrong_column {
             Typed::Invalid(format!(
-                "{:?} is an assistance type, not an answer to {} ({}): did it belong in the assistance column?",
-                value.to_string(),
+                "{} is an assistance type, not an answer to {} ({}): did it belong in the assistance column?",
+                Quoted(&value.to_string()),
                 question.id,
                 what
             ))
         } else {
-            Typed::Invalid(format!("{:?} is not an answer to {} ({})", value.to_string(), question.id, what))
+            Typed::Invalid(format!(
+                "{} is not an answer to {} ({})",
+                Quoted(&value.to_string()),
+                question.id,
+                what
+            ))
         }
     };
     match question.kind {
@@ -283,8 +289,8 @@ fn typed_value(field: &RawField, question: &Question, vocab: &Vocabulary, lang: 
         Kind::Choice => match choice(&value.to_string(), question, vocab, lang) {
             Some(c) => Typed::Value(Value::Choice(c)),
             None => Typed::Invalid(format!(
-                "{:?} is not one of the choices of {} ({})",
-                value.to_string(),
+                "{} is not one of the choices of {} ({})",
+                Quoted(&value.to_string()),
                 question.id,
                 question.choices.join(", ")
             )),
@@ -310,7 +316,8 @@ fn typed_value(field: &RawField, question: &Question, vocab: &Vocabulary, lang: 
                     Some(c) => codes.push(c),
                     None => {
                         return Typed::Invalid(format!(
-                            "{part:?} is not one of the choices of {} ({})",
+                            "{} is not one of the choices of {} ({})",
+                            Quoted(part),
                             question.id,
                             question.choices.join(", ")
                         ));
@@ -390,7 +397,9 @@ fn edit_distance(a: &[char], b: &[char]) -> usize {
 /// letter and CJK ideograph. (Folding long answers only to see that they are
 /// not blank was the costliest part of normalizing.)
 fn folds_to_something(t: &str) -> bool {
-    t.chars().any(crate::schema::vocabulary::is_kept_letter) || !fold(t).is_empty()
+    t.chars().any(crate::schema::vocabulary::is_kept_letter)
+        || t.len() > MAX_MATCHED_BYTES
+        || !fold(t).is_empty()
 }
 
 /// Whether a code is its own fold: lower-case ASCII letters and digits with
@@ -404,6 +413,9 @@ fn is_folded_code(code: &str) -> bool {
 }
 
 fn choice(text: &str, question: &Question, vocab: &Vocabulary, lang: Option<Lang>) -> Option<String> {
+    if text.len() > MAX_MATCHED_BYTES {
+        return None;
+    }
     let folded = fold(text);
     if let Some(c) =
         question.choices.iter().find(|c| if is_folded_code(c) { **c == folded } else { fold(c) == folded })
@@ -492,6 +504,7 @@ pub fn mark(value: &RawValue, vocab: &Vocabulary) -> Mark {
                 Mark::Unchecked
             }
         }
+        RawValue::Text(t) if t.len() > MAX_MATCHED_BYTES => Mark::Unclear(t.trim().to_owned()),
         RawValue::Text(t) => {
             let folded = fold(t);
             if folded.is_empty() || matches!(folded.as_str(), "0" | "false" | "☐" | "□") {

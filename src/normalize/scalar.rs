@@ -1,6 +1,6 @@
 //! Numbers and dates as people type them.
 
-use crate::model::{Date, Lang, RawValue};
+use crate::model::{Date, Lang, Quoted, RawValue};
 
 /// A date from a date cell, an ISO 8601 string (`2026-02-14`, optionally
 /// with a time), or day-first `dd/mm/yyyy` / `dd.mm.yyyy`.
@@ -8,7 +8,7 @@ pub fn date(value: &RawValue) -> Result<Date, String> {
     match value {
         RawValue::Date(d) => Ok(*d),
         RawValue::Text(t) => date_text(t.trim()).ok_or_else(|| {
-            format!("{:?} is not a date (expected YYYY-MM-DD, dd/mm/yyyy or dd.mm.yyyy)", t.trim())
+            format!("{} is not a date (expected YYYY-MM-DD, dd/mm/yyyy or dd.mm.yyyy)", Quoted(t.trim()))
         }),
         RawValue::Int(_) | RawValue::Float(_) => {
             Err(format!("{value} is a number, not a date (format the cell as a date or type YYYY-MM-DD)"))
@@ -49,7 +49,7 @@ pub fn number(value: &RawValue, lang: Option<Lang>) -> Result<f64, String> {
         RawValue::Int(i) => Ok(*i as f64),
         RawValue::Float(f) if f.is_finite() => Ok(*f),
         RawValue::Text(t) => {
-            number_text(t.trim(), lang).ok_or_else(|| format!("{:?} is not a number", t.trim()))
+            number_text(t.trim(), lang).ok_or_else(|| format!("{} is not a number", Quoted(t.trim())))
         }
         RawValue::Error(e) => Err(format!("the cell holds the error {e}")),
         other => Err(format!("{other} is not a number")),

@@ -6,7 +6,9 @@ use std::path::Path;
 use std::sync::LazyLock;
 
 use super::fold::fold;
-use super::{Mark, Typed, Value, answer, assistance_list, mark, split_list};
+use super::{
+    MAX_MATCHED_BYTES, Mark, Typed, Value, answer, assistance_list, folds_to_something, mark, split_list,
+};
 use crate::model::Token::{No, NotApplicable as Na, Partial, Yes};
 use crate::model::{Date, Lang, RawAnswer, RawField, RawValue, Token};
 use crate::provenance::SourceRef;
@@ -889,4 +891,18 @@ fn a_mistyped_token_gets_the_nearest_suggestion_in_the_return_language() {
             None => assert!(!msg.contains("did you mean"), "{text}: {msg}"),
         }
     }
+}
+
+#[test]
+fn text_longer_than_any_entry_is_not_folded_to_be_matched() {
+    // U+FDFA is 3 bytes that Unicode normalization makes 18 letters: a long
+    // run of it is no entry of the vocabulary, and is not folded to see.
+    let long = "\u{FDFA}".repeat(MAX_MATCHED_BYTES);
+    assert_eq!(vocab().answer.lookup(&long, None), None);
+    assert_eq!(vocab().assistance.lookup(&long, None), None);
+    assert!(matches!(mark(&t(&long), vocab()), Mark::Unclear(_)));
+    assert!(folds_to_something(&long));
+    // An entry padded with spaces past the bound is still no match, and one
+    // within it still is.
+    assert_eq!(vocab().answer.lookup(&format!("yes{}", " ".repeat(10)), None), Some("yes"));
 }

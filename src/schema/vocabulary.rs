@@ -185,7 +185,9 @@ impl Table {
 
     pub(crate) fn lookup_unmemoized(&self, text: &str, lang: Option<Lang>) -> Option<&str> {
         let trimmed = text.trim();
-        if trimmed.chars().filter(|c| is_kept_letter(*c)).nth(self.max_letters).is_some() {
+        if trimmed.len() > MAX_MATCHED_BYTES
+            || trimmed.chars().filter(|c| is_kept_letter(*c)).nth(self.max_letters).is_some()
+        {
             return None;
         }
         if let Some(code) = self.codes.iter().find(|c| c.as_str() == trimmed) {
@@ -226,6 +228,12 @@ impl Table {
         self.index.keys()
     }
 }
+
+/// Longest text (in bytes) ever compared with the vocabulary or a
+/// question's choices: entries are short labels, and folding is costly on
+/// text that Unicode normalization expands (one 3-byte ligature becomes 18
+/// letters: a 1 MB workbook of such text took 33 s to fold).
+pub const MAX_MATCHED_BYTES: usize = 4096;
 
 /// A letter that folding always keeps, as one character: an ASCII letter or
 /// digit, a basic Cyrillic or Arabic letter, a CJK ideograph.

@@ -112,21 +112,40 @@ pub fn resolve(records: &[FileRecord]) -> Resolution {
             .iter()
             .filter_map(|&i| records[i].as_return()?.deprecated_id.as_deref().map(|d| (d, i)))
             .collect();
-        live.retain(|&i| {
-            let by = records[i]
+        let deprecator = |i: usize| {
+            records[i]
                 .as_return()
                 .and_then(|r| r.instance_id.as_deref())
-                .and_then(|id| deprecated.get(id));
-            match by {
-                Some(&by) if by != i => {
-                    status[i] = Status::Superseded {
-                        reason: Reason::Deprecated,
-                        message: format!("replaced by the edit {}", records[by].path),
-                    };
-                    false
+                .and_then(|id| deprecated.get(id))
+                .copied()
+                .filter(|&by| by != i)
+        };
+        // Submissions that deprecate each other in a ring are none of them
+        // the edit: the usual order decides between them (dropping them all
+        // would report the questionnaire missing).
+        let steps = live.len();
+        let in_ring = |i: usize, by: usize| {
+            let mut at = by;
+            for _ in 0..steps {
+                if at == i {
+                    return true;
                 }
-                _ => true,
+                match deprecator(at) {
+                    Some(next) => at = next,
+                    None => return false,
+                }
             }
+            true
+        };
+        live.retain(|&i| match deprecator(i) {
+            Some(by) if !in_ring(i, by) => {
+                status[i] = Status::Superseded {
+                    reason: Reason::Deprecated,
+                    message: format!("replaced by the edit {}", records[by].path),
+                };
+                false
+            }
+            _ => true,
         });
         // 4. Latest date, then more answers, then greatest sha256.
         let rank = |i: usize| {

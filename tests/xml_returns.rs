@@ -792,3 +792,16 @@ fn a_list_of_many_unknown_assistance_types_is_warned_about_in_a_few_lines() {
         "{needs:?}"
     );
 }
+
+#[test]
+fn submissions_that_deprecate_each_other_are_ranked_not_both_dropped() {
+    // Each names the other as the submission it replaces: neither can be the
+    // edit, so the usual order decides (the later one), and the State's
+    // questionnaire is not reported missing.
+    let a = odk("uuid:0005-a", Some("uuid:0006-b"), "2026-03-01", "no");
+    let b = odk("uuid:0006-b", Some("uuid:0005-a"), "2026-03-04", "yes");
+    let cycle = with_files(&[("a.xml", &a), ("b.xml", &b)]);
+    assert_eq!(status_reason(&cycle, "b.xml"), ("accepted".into(), None));
+    assert_eq!(status_reason(&cycle, "a.xml").0, "superseded");
+    assert_ne!(fra_untoc(&cycle)["status"], "missing");
+}

@@ -182,10 +182,8 @@ fn walk(
             return;
         }
     };
-    let mut names: Vec<(String, PathBuf)> = entries
-        .filter_map(Result::ok)
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
-        .collect();
+    let mut names: Vec<(String, PathBuf)> =
+        entries.filter_map(Result::ok).map(|e| (name_text(&e.file_name()), e.path())).collect();
     names.sort();
     for (name, path) in names {
         let rel = format!("{prefix}{name}");
@@ -205,6 +203,32 @@ fn walk(
                 out.push(Candidate { rel, path, kind: EntryKind::Unreadable(e.to_string()), stamp: None })
             }
         }
+    }
+}
+
+/// A file name as the manifest writes it: as it is when it is UTF-8;
+/// otherwise each byte that is not UTF-8 as `\xNN` (and `\` as `\\`), so
+/// that two such names never read alike (a replacement character for each
+/// would make them one).
+fn name_text(name: &std::ffi::OsStr) -> String {
+    if let Some(s) = name.to_str() {
+        return s.to_owned();
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let mut out = String::new();
+        for chunk in name.as_bytes().utf8_chunks() {
+            out.push_str(&chunk.valid().replace('\\', "\\\\"));
+            for b in chunk.invalid() {
+                out.push_str(&format!("\\x{b:02X}"));
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        name.to_string_lossy().into_owned()
     }
 }
 
@@ -517,6 +541,17 @@ fn sniff_zip(bytes: &[u8], ext: &str, limits: &Limits) -> Result<Sniffed, Reject
 
 #[cfg(test)]
 mod tests {
+    #[cfg(unix)]
+    #[test]
+    fn names_that_are_not_utf8_stay_apart() {
+        use std::os::unix::ffi::OsStrExt;
+        let name = |b: &[u8]| super::name_text(std::ffi::OsStr::from_bytes(b));
+        assert_eq!(name(b"ok \\ name.xml"), "ok \\ name.xml");
+        assert_eq!(name(b"\xff.xml"), "\\xFF.xml");
+        assert_ne!(name(b"d\xff/\xc3.xml"), name(b"d\xff/\xc4.xml"));
+        assert_eq!(name(b"a\\\xfe"), "a\\\\\\xFE");
+    }
+
     use super::*;
 
     #[test]

@@ -535,6 +535,34 @@ impl Problem {
     pub const MAX_MESSAGE_BYTES: usize = 2000;
 }
 
+/// Problems of one code kept for one file; past these, one problem counts
+/// the rest (a file of 500,000 unknown elements would otherwise fill the
+/// manifest with as many warnings).
+pub const MAX_PROBLEMS_PER_CODE: usize = 100;
+
+/// Keeps the first [`MAX_PROBLEMS_PER_CODE`] problems of each code, in
+/// order, and ends the list with one problem per code that had more, saying
+/// how many more: none is dropped silently.
+pub fn cap_problems(problems: &mut Vec<Problem>) {
+    let mut counts: std::collections::BTreeMap<&'static str, (usize, Severity)> =
+        std::collections::BTreeMap::new();
+    problems.retain(|p| {
+        let (n, _) = counts.entry(p.code).or_insert((0, p.severity));
+        *n += 1;
+        *n <= MAX_PROBLEMS_PER_CODE
+    });
+    for (code, (n, severity)) in counts {
+        if n > MAX_PROBLEMS_PER_CODE {
+            problems.push(Problem {
+                severity,
+                code,
+                source: SourceRef::File,
+                message: format!("and {} more of this kind ({code})", n - MAX_PROBLEMS_PER_CODE),
+            });
+        }
+    }
+}
+
 /// Text from a file, quoted in a message as `{:?}` quotes it, at most its
 /// first 200 characters (then `…`): quoting a megabyte of text cost seconds
 /// (escaping checks every character) and made megabytes of manifest.
@@ -727,6 +755,22 @@ impl Token {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn problems_past_the_cap_are_counted_in_one() {
+        use super::{MAX_PROBLEMS_PER_CODE, Problem, SourceRef, cap_problems};
+        let mut ps: Vec<Problem> =
+            (0..250).map(|i| Problem::warning("unknown-element", SourceRef::File, format!("w{i}"))).collect();
+        ps.push(Problem::error("invalid-value", SourceRef::File, "e"));
+        cap_problems(&mut ps);
+        assert_eq!(ps.len(), MAX_PROBLEMS_PER_CODE + 2);
+        assert_eq!(ps[MAX_PROBLEMS_PER_CODE].code, "invalid-value");
+        let last = ps.last().unwrap();
+        assert_eq!(
+            (last.code, last.message.as_str()),
+            ("unknown-element", "and 150 more of this kind (unknown-element)")
+        );
+    }
+
     #[test]
     fn long_messages_are_cut_at_a_character_boundary() {
         use super::{Problem, SourceRef};

@@ -592,6 +592,7 @@ fn process_file_inner(c: &Candidate, ctx: &FileContext<'_>) -> (FileRecord, Orig
         Verdict::Reject(r) => Outcome::Rejected(r),
         Verdict::Process => read_return(&bytes, &record.sha256, format, &c.rel, ctx, &mut record.problems),
     };
+    crate::model::cap_problems(&mut record.problems);
     tracing::debug!(file = %c.rel, "processed");
     (record, Origin::Read)
 }

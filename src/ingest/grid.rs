@@ -770,7 +770,9 @@ fn scan_sheet(
             continue;
         }
         let pos = || Some((u32::from(rd16(r.data, 0)?), u32::from(rd16(r.data, 2)?)));
-        let text = (r.data.len() as u64).saturating_mul(2);
+        // A record's text as calamine decodes it: through a codepage, a
+        // byte can become up to 4 bytes of UTF-8.
+        let text = (r.data.len() as u64).saturating_mul(4);
         match r.typ {
             0x0809 if seen_bof => depth += 1,
             0x0809 => seen_bof = true,
@@ -820,14 +822,14 @@ fn scan_sheet(
                 at(&mut cells, row, col, &mut pushed)?;
                 budget.add_text(text, name, limits)?;
             }
-            // LabelSst: a copy of the shared string, three bytes of UTF-8 per
-            // UTF-16 unit at most.
+            // LabelSst: a copy of the shared string, six bytes of UTF-8 per
+            // character at most (a codepage's high-byte unit decoded).
             0x00FD => {
                 let Some((row, col)) = pos() else { return Err(malformed_record(name, r.typ)) };
                 let Some(i) = rd32(r.data, 6) else { return Err(malformed_record(name, r.typ)) };
                 if let Some(&len) = sst.get(i as usize) {
                     at(&mut cells, row, col, &mut pushed)?;
-                    budget.add_text(u64::from(len) * 3, name, limits)?;
+                    budget.add_text(u64::from(len) * 6, name, limits)?;
                 }
             }
             // String: the text value of the formula before it.

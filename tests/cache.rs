@@ -213,10 +213,10 @@ fn corrupt_entries_are_ignored_and_rewritten() {
                 bytes[n] ^= 0x20;
             }
             2 => {
-                let text = String::from_utf8(bytes).unwrap();
-                let (magic, rest) = text.split_once(' ').unwrap();
-                let (_version, rest) = rest.split_once(' ').unwrap();
-                bytes = format!("{magic} 999 {rest}").into_bytes();
+                // The header is text, the payload binary.
+                let magic = bytes.iter().position(|b| *b == b' ').unwrap();
+                let version = magic + 1 + bytes[magic + 1..].iter().position(|b| *b == b' ').unwrap();
+                bytes.splice(magic + 1..version, *b"999");
             }
             3 => bytes = (0..bytes.len()).map(|k| (k * 31 % 251) as u8).collect(),
             4 => bytes.clear(),

@@ -109,25 +109,31 @@ pub fn write_all(out: &Path, run: &RunOutput<'_>) -> Result<(), EmitError> {
     }
     std::fs::create_dir(&tmp).map_err(err(&tmp))?;
     let result = (|| {
-        outputs().par_iter().try_for_each(|output| {
-            let path = tmp.join(output.file_name());
-            let started = std::time::Instant::now();
-            let file = std::fs::File::create(&path).map_err(err(&path))?;
-            let mut w = io::BufWriter::new(file);
-            output.write(run, &mut w).map_err(err(&path))?;
-            let file =
-                w.into_inner().map_err(|e| EmitError { path: path.clone(), source: e.into_error() })?;
-            let written = started.elapsed();
-            file.sync_all().map_err(err(&path))?;
-            tracing::debug!(
-                output = output.file_name(),
-                ms = written.as_secs_f64() * 1e3,
-                sync_ms = (started.elapsed() - written).as_secs_f64() * 1e3,
-                "output written"
-            );
-            fault_pause("written-one");
-            Ok(())
-        })?;
+        // Every output is written before any is synced: the first fsync
+        // then commits the file system's journal for all of them, where
+        // syncing each as it was done cost one commit per output.
+        let written: Vec<(PathBuf, std::fs::File)> = outputs()
+            .par_iter()
+            .map(|output| {
+                let path = tmp.join(output.file_name());
+                let started = std::time::Instant::now();
+                let file = std::fs::File::create(&path).map_err(err(&path))?;
+                let mut w = io::BufWriter::new(file);
+                output.write(run, &mut w).map_err(err(&path))?;
+                let file =
+                    w.into_inner().map_err(|e| EmitError { path: path.clone(), source: e.into_error() })?;
+                tracing::debug!(
+                    output = output.file_name(),
+                    ms = started.elapsed().as_secs_f64() * 1e3,
+                    "output written"
+                );
+                fault_pause("written-one");
+                Ok((path, file))
+            })
+            .collect::<Result<_, EmitError>>()?;
+        let started = std::time::Instant::now();
+        written.par_iter().try_for_each(|(path, file)| file.sync_all().map_err(err(path)))?;
+        tracing::debug!(ms = started.elapsed().as_secs_f64() * 1e3, "outputs synced");
         sync_dir(&tmp);
         fault_pause("before-swap");
         swap_into_place(&tmp, out, &parent, &name, pid)

@@ -49,22 +49,33 @@ impl SourceRef {
 
 /// Column letters for a zero-based column index (0 -> `A`, 26 -> `AA`).
 pub fn column_name(col: u32) -> String {
+    let (buf, start) = column_letters(col);
+    String::from_utf8_lossy(&buf[start..]).into_owned()
+}
+
+/// Column letters, right-aligned in a buffer, and where they start (a u32
+/// column has at most 7 letters): no allocation for each reference written.
+fn column_letters(col: u32) -> ([u8; 8], usize) {
+    let mut buf = [0u8; 8];
+    let mut start = buf.len();
     let mut n = u64::from(col) + 1;
-    let mut out = Vec::new();
-    while n > 0 {
-        let rem = ((n - 1) % 26) as u8;
-        out.push(b'A' + rem);
+    while n > 0 && start > 0 {
+        start -= 1;
+        buf[start] = b'A' + ((n - 1) % 26) as u8;
         n = (n - 1) / 26;
     }
-    out.reverse();
-    String::from_utf8_lossy(&out).into_owned()
+    (buf, start)
 }
 
 impl fmt::Display for SourceRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SourceRef::Cell { sheet, row, col } => {
-                write!(f, "{sheet}!{}{}", column_name(*col), u64::from(*row) + 1)
+                let (buf, start) = column_letters(*col);
+                f.write_str(sheet)?;
+                f.write_str("!")?;
+                f.write_str(std::str::from_utf8(&buf[start..]).map_err(|_| fmt::Error)?)?;
+                write!(f, "{}", u64::from(*row) + 1)
             }
             SourceRef::Element { path, line } => write!(f, "{path} (line {line})"),
             SourceRef::File => f.write_str("(file)"),
@@ -83,6 +94,8 @@ mod tests {
         assert_eq!(column_name(25), "Z");
         assert_eq!(column_name(26), "AA");
         assert_eq!(column_name(16383), "XFD");
+        assert_eq!(column_name(u32::MAX), "MWLQKWV");
+        assert_eq!(SourceRef::cell("S", u32::MAX, u32::MAX).to_string(), "S!MWLQKWV4294967296");
     }
 
     #[test]

@@ -137,6 +137,36 @@ fn write_cell(ws: &mut Worksheet, row: u32, col: u16, cell: &X, f: &Formats) -> 
 /// Excel's limit on a column width that autofit sets, in pixels.
 const MAX_FIT_PIXELS: u32 = 1790;
 
+/// The width of each ASCII character in Excel's default font, in pixels
+/// (autofit's table); every other character counts 8.
+const ASCII_PIXELS: [u8; 128] = {
+    let mut t = [8u8; 128];
+    let widths: [(&[u8], u8); 11] = [
+        (b" '", 3),
+        (b",.:;I`ijl", 4),
+        (b"!()-J[]frt{}", 5),
+        (b"\"/L\\csz", 6),
+        (b"#$*+0123456789<=>?EFSTYZ^_agkvxy|~", 7),
+        (b"BCKPRXbdehnopqu", 8),
+        (b"ADGHUV", 9),
+        (b"&NOQ", 10),
+        (b"%w", 11),
+        (b"Mm", 12),
+        (b"@W", 13),
+    ];
+    let mut i = 0;
+    while i < widths.len() {
+        let (chars, px) = widths[i];
+        let mut j = 0;
+        while j < chars.len() {
+            t[chars[j] as usize] = px;
+            j += 1;
+        }
+        i += 1;
+    }
+    t
+};
+
 /// The width of a text in Excel's default font (Calibri 11), in pixels:
 /// the character widths `rust_xlsxwriter`'s autofit uses, so that the
 /// widths set here are the ones it would set.
@@ -154,44 +184,7 @@ fn text_pixels(s: &str) -> u32 {
         if chars > MAX_CHARS {
             return MAX_FIT_PIXELS;
         }
-        px += match c {
-            ' ' | '\'' => 3,
-            ',' | '.' | ':' | ';' | 'I' | '`' | 'i' | 'j' | 'l' => 4,
-            '!' | '(' | ')' | '-' | 'J' | '[' | ']' | 'f' | 'r' | 't' | '{' | '}' => 5,
-            '"' | '/' | 'L' | '\\' | 'c' | 's' | 'z' => 6,
-            '#'
-            | '$'
-            | '*'
-            | '+'
-            | '0'..='9'
-            | '<'
-            | '='
-            | '>'
-            | '?'
-            | 'E'
-            | 'F'
-            | 'S'
-            | 'T'
-            | 'Y'
-            | 'Z'
-            | '^'
-            | '_'
-            | 'a'
-            | 'g'
-            | 'k'
-            | 'v'
-            | 'x'
-            | 'y'
-            | '|'
-            | '~' => 7,
-            'B' | 'C' | 'K' | 'P' | 'R' | 'X' | 'b' | 'd' | 'e' | 'h' | 'n' | 'o' | 'p' | 'q' | 'u' => 8,
-            'A' | 'D' | 'G' | 'H' | 'U' | 'V' => 9,
-            '&' | 'N' | 'O' | 'Q' => 10,
-            '%' | 'w' => 11,
-            'M' | 'm' => 12,
-            '@' | 'W' => 13,
-            _ => 8,
-        };
+        px += u32::from(ASCII_PIXELS.get(c as usize).copied().unwrap_or(8));
     }
     px.min(MAX_FIT_PIXELS)
 }

@@ -451,7 +451,11 @@ fn drop_answers(record: &mut FileRecord) {
 /// few that its record keeps; glibc keeps the pages those records pin, so the
 /// resident size of a run grew with its number of files, not with its
 /// records. `malloc_trim` releases the free pages (every 256 files, on each
-/// worker; a few milliseconds a time).
+/// worker; a few milliseconds a time). This is for glibc's allocator, which
+/// the library's users (and its tests) may run on: the art32 binary
+/// allocates with mimalloc (`src/main.rs`), which returns freed pages to the
+/// system by itself, and for which this call finds glibc's heap nearly
+/// empty and returns at once.
 fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {

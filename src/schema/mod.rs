@@ -185,6 +185,21 @@ fn line_of(src: &str, offset: usize) -> usize {
     src.get(..offset.min(src.len())).map_or(1, |s| s.bytes().filter(|b| *b == b'\n').count() + 1)
 }
 
+/// Where each line of a source starts, to tell the line of many offsets
+/// (every question's) without counting from the start each time.
+struct LineIndex(Vec<usize>);
+
+impl LineIndex {
+    fn new(src: &str) -> LineIndex {
+        LineIndex(memchr::memchr_iter(b'\n', src.as_bytes()).collect())
+    }
+
+    /// The one-based line of `offset`, as [`line_of`] tells it.
+    fn line(&self, offset: usize) -> usize {
+        self.0.partition_point(|nl| *nl < offset) + 1
+    }
+}
+
 /// The line of the first `key =` (bare or quoted) in a TOML source, for
 /// errors about table keys, which carry no span.
 fn line_of_key(src: &str, section: &str, key: &str) -> Option<usize> {
@@ -329,8 +344,9 @@ fn load_questionnaire(
         }
     };
     let before = errors.len();
+    let lines = LineIndex::new(&src);
     let mut err = |offset: usize, message: String| {
-        errors.push(SchemaError { file: path.to_path_buf(), line: Some(line_of(&src, offset)), message })
+        errors.push(SchemaError { file: path.to_path_buf(), line: Some(lines.line(offset)), message })
     };
     let at = |s: &toml::Spanned<String>| s.span().start;
 
@@ -366,7 +382,7 @@ fn load_questionnaire(
             err(at(&s.id), format!("section {sid:?} is already defined at line {line}"));
             continue;
         }
-        section_ids.insert(sid.clone(), line_of(&src, at(&s.id)));
+        section_ids.insert(sid.clone(), lines.line(at(&s.id)));
         sections.push(Section { id: sid, title: s.title.clone() });
     }
 
@@ -374,7 +390,7 @@ fn load_questionnaire(
     let mut upper_ids: HashMap<String, String> = HashMap::new();
     for q in &raw.questions {
         let qid = q.id.get_ref().clone();
-        let line = line_of(&src, at(&q.id));
+        let line = lines.line(at(&q.id));
         if !matches(&QUESTION_ID, &qid) {
             err(at(&q.id), format!("question id {qid:?} does not match [A-Z]+(.[0-9A-Za-z]+)+"));
         }
@@ -499,5 +515,20 @@ mod pattern_tests {
         assert!(matches(&QUESTION_ID, "UNTOC.18.13.TA"));
         assert!(!matches(&QUESTION_ID, "untoc.5.1"));
         assert!(matches(&QUESTIONNAIRE_ID, "UNTOC-2026"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_line_index_tells_every_offset_s_line_as_counting_does() {
+        for src in ["", "a", "\n", "a\nb", "a\n\nb\n", "\n\nx = 1\n[[q]]\nid = \"A.1\"\n"] {
+            let index = LineIndex::new(src);
+            for offset in 0..=src.len() + 2 {
+                assert_eq!(index.line(offset), line_of(src, offset), "{src:?} at {offset}");
+            }
+        }
     }
 }

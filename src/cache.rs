@@ -792,6 +792,34 @@ mod tests {
         assert_eq!(checksum(&data), sum);
     }
 
+    /// A payload damaged past its checksum (as by someone writing to the
+    /// cache folder, against whom the checksum does not guard) never makes
+    /// decoding panic or reserve without bound: every truncation, every
+    /// flipped bit and every byte set to 0xFF of a real entry decodes to
+    /// something or to nothing.
+    #[test]
+    fn a_damaged_payload_with_a_valid_header_decodes_or_is_refused() {
+        let key = "k";
+        let (_, payload) = encode::<Ingested>(key, &Ok(sample())).unwrap();
+        let entry = |p: &[u8]| {
+            [format!("{MAGIC} {FORMAT_VERSION} {key} {} {}\n", p.len(), checksum(p)).as_bytes(), p].concat()
+        };
+        assert_eq!(decode::<Ingested>(&entry(&payload), key), Some(Ok(sample())));
+        for n in 0..payload.len() {
+            let _ = decode::<Ingested>(&entry(&payload[..n]), key);
+        }
+        for i in 0..payload.len() {
+            for bit in 0..8 {
+                let mut p = payload.clone();
+                p[i] ^= 1 << bit;
+                let _ = decode::<Ingested>(&entry(&p), key);
+            }
+            let mut p = payload.clone();
+            p[i] = 0xFF;
+            let _ = decode::<Ingested>(&entry(&p), key);
+        }
+    }
+
     #[test]
     fn discovers_verdicts_are_cached_by_content_and_extension() {
         let dir = tempfile::tempdir().unwrap();

@@ -15,10 +15,11 @@ use calamine::{Reader, open_workbook_auto_from_rs};
 use quick_xml::events::Event;
 use rayon::prelude::*;
 
-/// The allocator art32 uses (`src/main.rs`), so that the floor and the run
-/// compared with it allocate alike: mimalloc makes the floor about 7% cheaper
-/// too (instructions, 800 returns), and a floor on glibc's malloc would
-/// credit art32 with the allocator's gain. (This module is also
+/// The allocator art32 uses (`src/main.rs`), with transparent huge pages
+/// off as there ([`measure`]), so that the floor and the run compared with
+/// it allocate alike: mimalloc makes the floor about 7% cheaper too
+/// (instructions, 800 returns), and a floor on glibc's malloc would credit
+/// art32 with the allocator's gain. (This module is also
 /// `benches/run.rs`'s floor, which then uses it as well.)
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -65,6 +66,12 @@ fn floor(path: &Path) -> usize {
 /// Reads every file under `dir` the floor's way on `threads` workers (one per
 /// core when `None`) and prints one line: files, MB, cells/events, seconds.
 pub fn measure(dir: &Path, threads: Option<usize>) {
+    // As art32 does (`src/main.rs`): no transparent huge pages under mimalloc.
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE only sets a flag of this process.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
     let mut list = Vec::new();
     files(dir, &mut list);
     list.sort();

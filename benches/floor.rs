@@ -67,11 +67,7 @@ fn floor(path: &Path) -> usize {
 /// core when `None`) and prints one line: files, MB, cells/events, seconds.
 pub fn measure(dir: &Path, threads: Option<usize>) {
     // As art32 does (`src/main.rs`): no transparent huge pages under mimalloc.
-    #[cfg(target_os = "linux")]
-    // SAFETY: PR_SET_THP_DISABLE only sets a flag of this process.
-    unsafe {
-        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
-    }
+    art32::pipeline::no_transparent_huge_pages();
     let mut list = Vec::new();
     files(dir, &mut list);
     list.sort();

@@ -22,21 +22,8 @@ use art32::schema::Schemas;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Keeps mimalloc from backing its memory with transparent huge pages: it
-/// frees and faults them anew at 2 MiB a time, and the kernel spent a third
-/// of a cold run clearing them. Without them, a run on 10,000 returns peaks
-/// at 45 MB instead of 85-92 MB and takes about 5% less time.
-fn no_transparent_huge_pages() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: PR_SET_THP_DISABLE only sets a flag of this process, which the
-    // kernel reads when it backs a page fault.
-    unsafe {
-        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
-    }
-}
-
 fn main() -> ExitCode {
-    no_transparent_huge_pages();
+    art32::pipeline::no_transparent_huge_pages();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -34,7 +34,6 @@
 //! crash mid-write leaves at worst an entry that fails its checksum. The
 //! cache never stops a run: a folder that cannot be written only costs time.
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -386,9 +385,9 @@ struct KeptRef<'a> {
 #[derive(Debug, Default)]
 pub struct Snapshot {
     context: String,
-    files: HashMap<(String, String), std::sync::Mutex<Option<Kept>>>,
+    files: crate::FastMap<(String, String), std::sync::Mutex<Option<Kept>>>,
     /// Per path: the stamp and SHA-256 of the record kept for it.
-    stamps: HashMap<String, (Stamp, String)>,
+    stamps: crate::FastMap<String, (Stamp, String)>,
     /// Whether a record was taken for a file whose stamp is not the one
     /// stored with it (the snapshot is then worth writing again).
     restamped: AtomicBool,

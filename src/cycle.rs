@@ -4,7 +4,6 @@
 //! These are the run's configuration: any problem here stops the run with a
 //! [`CycleError`] naming the file and line, before any return is read.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -154,7 +153,7 @@ impl Party {
 pub struct Register {
     /// Parties sorted by iso3.
     pub parties: Vec<Party>,
-    by_name: HashMap<String, usize>,
+    by_name: crate::FastMap<String, usize>,
 }
 
 impl Register {
@@ -244,7 +243,7 @@ impl Register {
                 ));
             }
         }
-        let mut by_name: HashMap<String, usize> = HashMap::new();
+        let mut by_name: crate::FastMap<String, usize> = crate::FastMap::default();
         for (i, p) in parties.iter().enumerate() {
             for name in std::iter::once(&p.name).chain(&p.aliases).chain(p.names.values()) {
                 let key = fold(name);

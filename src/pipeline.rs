@@ -293,7 +293,7 @@ fn per_file(candidates: &[Candidate], ctx: &FileContext<'_>, progress: &dyn Prog
 struct Reducer {
     records: Vec<Option<FileRecord>>,
     /// Per (iso3, questionnaire): the index of the return holding answers.
-    leader: std::collections::HashMap<(String, String), usize>,
+    leader: crate::FastMap<(String, String), usize>,
     /// Indices of returns whose answers were dropped (or, taken from the
     /// snapshot, never there).
     dropped: Vec<bool>,
@@ -339,7 +339,7 @@ impl Reducer {
     fn new(n: usize) -> Self {
         Reducer {
             records: vec![None; n],
-            leader: std::collections::HashMap::new(),
+            leader: crate::FastMap::default(),
             dropped: vec![false; n],
             changed: false,
             stored: vec![false; n],

@@ -200,7 +200,7 @@ fn line_col(prefix: &[u8]) -> (usize, usize) {
 #[derive(Debug, Default)]
 struct SiblingCounts {
     list: Vec<(String, usize)>,
-    map: std::collections::HashMap<String, usize>,
+    map: crate::FastMap<String, usize>,
 }
 
 impl SiblingCounts {

@@ -76,8 +76,8 @@ const MEMO_MAX_TEXT: usize = 256;
 const MEMO_MAX_ENTRIES: usize = 8192;
 
 thread_local! {
-    static MEMO: std::cell::RefCell<std::collections::HashMap<Box<str>, String>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
+    static MEMO: std::cell::RefCell<crate::FastMap<Box<str>, String>> =
+        std::cell::RefCell::new(crate::FastMap::default());
 }
 
 fn fold_unicode(s: &str) -> String {

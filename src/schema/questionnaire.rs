@@ -1,6 +1,6 @@
 //! Questionnaire definitions (`schemas/<ID>.toml`, SPEC 3.4).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -154,7 +154,7 @@ pub struct Questionnaire {
     pub sections: Vec<Section>,
     /// Questions in order.
     pub questions: Vec<Question>,
-    index: HashMap<String, usize>,
+    index: crate::FastMap<String, usize>,
 }
 
 impl Questionnaire {
@@ -167,7 +167,7 @@ impl Questionnaire {
         sections: Vec<Section>,
         questions: Vec<Question>,
     ) -> Questionnaire {
-        let mut index = HashMap::new();
+        let mut index = crate::FastMap::default();
         for (i, q) in questions.iter().enumerate() {
             index.entry(q.id.clone()).or_insert(i);
             index.entry(q.id.to_ascii_uppercase()).or_insert(i);

@@ -4,7 +4,7 @@
 //! Lookups fold both sides (see [`crate::normalize::fold`]), try the machine
 //! code first, then the labels of the return's language, then every language.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
@@ -54,7 +54,7 @@ pub struct Table {
     codes: Vec<String>,
     labels: Vec<BTreeMap<Lang, Vec<String>>>,
     /// folded string -> (language or None for the code itself, entry index)
-    index: HashMap<String, Vec<(Option<Lang>, usize)>>,
+    index: crate::FastMap<String, Vec<(Option<Lang>, usize)>>,
     /// The most letters any folded string of the index has: see [`Table::lookup`].
     max_letters: usize,
     /// Tells this table's entries apart in each worker's [`LOOKUPS`] memo.
@@ -68,13 +68,13 @@ const MEMO_MAX_TEXT: usize = 256;
 const MEMO_MAX_ENTRIES: usize = 4096;
 
 /// What each text looked up in one table and language names (an entry index).
-type Remembered = HashMap<Box<str>, Option<usize>>;
+type Remembered = crate::FastMap<Box<str>, Option<usize>>;
 
 /// Per table and language, what was looked up.
 #[derive(Default)]
 struct Lookups {
     entries: usize,
-    by_table: HashMap<(u64, Option<Lang>), Remembered>,
+    by_table: crate::FastMap<(u64, Option<Lang>), Remembered>,
 }
 
 thread_local! {

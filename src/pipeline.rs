@@ -704,11 +704,14 @@ fn content_key(
     for a in answers {
         put(&a.question);
         put(a.status.code());
-        put(&a.value.as_ref().map(|v| v.render()).unwrap_or_else(|| a.raw.clone()));
+        match &a.value {
+            Some(v) => put(&v.render()),
+            None => put(&a.raw),
+        }
         put(&a.assistance.join(";"));
         put(a.comment.as_deref().unwrap_or(""));
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    crate::discover::hex(&h.finalize())
 }
 
 fn report(

@@ -8,7 +8,8 @@
 //! memory (the `ru_utime`, `ru_stime` and `ru_maxrss` that `wait4` reports
 //! for that child alone); the best of `--runs` is kept. The floor and the
 //! cold run are run in turn, repetition by repetition, so that a change in
-//! the machine's load weighs on both alike.
+//! the machine's load weighs on both alike, and the median of their
+//! back-to-back ratios is printed too.
 //!
 //! ```text
 //! cargo bench --bench run -- [--sizes 800,10000] [--runs 3] [--seed 2026] [--corpus DIR] [--per-format]
@@ -82,20 +83,50 @@ fn best(runs: usize, mut f: impl FnMut() -> Res<Measure>) -> Res<Measure> {
     out.ok_or_else(|| "no run".into())
 }
 
-/// The best of `runs` measurements of each of two commands, run in turn
-/// (a, b, a, b...), so that a change in the machine's load between the
-/// repetitions weighs on both alike.
+/// Two commands measured in turn (a, b, a, b...), so that a change in the
+/// machine's load between the repetitions weighs on both alike.
+#[derive(Debug, Clone, Copy)]
+struct Pair {
+    /// The best of each.
+    a: Measure,
+    b: Measure,
+    /// The median, over the repetitions, of b's wall time over a's in that
+    /// repetition: a load that comes and goes between repetitions moves
+    /// the best of each, but seldom the middle of these ratios.
+    median_ratio: f64,
+    /// The same in CPU time.
+    median_cpu_ratio: f64,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
 fn best_pair(
     runs: usize,
     mut a: impl FnMut() -> Res<Measure>,
     mut b: impl FnMut() -> Res<Measure>,
-) -> Res<(Measure, Measure)> {
+) -> Res<Pair> {
     let (mut x, mut y) = (None, None);
+    let (mut ratios, mut cpu_ratios) = (Vec::new(), Vec::new());
     for _ in 0..runs.max(1) {
-        x = Some(better(x, a()?));
-        y = Some(better(y, b()?));
+        let (ma, mb) = (a()?, b()?);
+        ratios.push(mb.secs / ma.secs);
+        cpu_ratios.push(mb.cpu / ma.cpu);
+        x = Some(better(x, ma));
+        y = Some(better(y, mb));
     }
-    Ok((x.ok_or("no run")?, y.ok_or("no run")?))
+    Ok(Pair {
+        a: x.ok_or("no run")?,
+        b: y.ok_or("no run")?,
+        median_ratio: median(ratios),
+        median_cpu_ratio: median(cpu_ratios),
+    })
 }
 
 /// Files and bytes under a folder.
@@ -187,6 +218,16 @@ fn print_row(files: u64, mb: f64, what: &str, threads: usize, m: Measure, floor:
     );
 }
 
+/// The median ratio of a [`Pair`], as a row of the table.
+fn print_median(files: u64, mb: f64, what: &str, threads: usize, runs: usize, pair: &Pair) {
+    println!(
+        "| {files} | {mb:.1} | cold / floor, median of {} back-to-back pairs{what} | {threads} | | | | | {:.2} | {:.2} | |",
+        runs.max(1),
+        pair.median_ratio,
+        pair.median_cpu_ratio
+    );
+}
+
 /// A cycle folder at `to` with the cycle files of `from` and, in its inbox,
 /// the files of `from`'s inbox whose extension is `ext` (hard links where
 /// the file system allows, copies elsewhere), in the same subfolders.
@@ -259,10 +300,10 @@ fn main() -> Res<()> {
             print_row(files, mb, what, threads, m, floor);
         };
         let out = scratch.path().join(format!("out-{n}"));
-        let (mut cold, mut floors) = ([None; 3], [None; 3]);
+        let (mut cold, mut floors, mut pairs) = ([None; 3], [None; 3], [None; 3]);
         for threads in [2usize, 1] {
             let t = threads.to_string();
-            let (fl, cold_run) = best_pair(
+            let pair = best_pair(
                 o.runs,
                 || measure(Command::new(&me).arg("--floor-child").arg(&inbox).arg(&t)),
                 || {
@@ -273,8 +314,10 @@ fn main() -> Res<()> {
                     ]))
                 },
             )?;
+            let (fl, cold_run) = (pair.a, pair.b);
             row("floor", threads, fl, None);
             row("art32 run, cold", threads, cold_run, Some(fl));
+            pairs[threads] = Some(pair);
             cold[threads] = Some(cold_run);
             floors[threads] = Some(fl);
         }
@@ -338,6 +381,11 @@ fn main() -> Res<()> {
                 );
             }
         }
+        for threads in [2usize, 1] {
+            if let Some(pair) = &pairs[threads] {
+                print_median(files, mb, "", threads, o.runs, pair);
+            }
+        }
         if o.per_format {
             // Each format alone, and an empty inbox (the run's fixed cost),
             // on 1 thread.
@@ -346,7 +394,7 @@ fn main() -> Res<()> {
                 split_by_extension(&dir, &sub, ext)?;
                 let (mut sub_files, mut sub_bytes) = (0, 0);
                 walk(&sub.join("inbox"), &mut sub_files, &mut sub_bytes);
-                let (fl, run) = best_pair(
+                let pair = best_pair(
                     o.runs,
                     || measure(Command::new(&me).arg("--floor-child").arg(sub.join("inbox")).arg("1")),
                     || {
@@ -359,8 +407,9 @@ fn main() -> Res<()> {
                 )?;
                 let what = ext.map_or("an empty inbox".to_owned(), |e| format!(".{e} only"));
                 let sub_mb = sub_bytes as f64 / 1e6;
-                print_row(sub_files, sub_mb, &format!("floor, {what}"), 1, fl, None);
-                print_row(sub_files, sub_mb, &format!("art32 run, cold, {what}"), 1, run, Some(fl));
+                print_row(sub_files, sub_mb, &format!("floor, {what}"), 1, pair.a, None);
+                print_row(sub_files, sub_mb, &format!("art32 run, cold, {what}"), 1, pair.b, Some(pair.a));
+                print_median(sub_files, sub_mb, &format!(", {what}"), 1, o.runs, &pair);
             }
         }
         if let ([_, Some(f1), Some(f2)], [_, Some(c1), Some(c2)]) = (floors, cold) {

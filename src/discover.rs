@@ -9,6 +9,7 @@
 //! it for real ([`container`]).
 
 pub mod container;
+mod stored;
 mod styles;
 
 use std::io::{Cursor, Read};

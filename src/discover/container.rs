@@ -25,9 +25,9 @@
 //! Step 3 inflates every entry once; so that calamine does not inflate them a
 //! second time, a container whose entries declare at most
 //! [`UNPACK_MAX_BYTES`] in all is copied, on the way, into a zip of the same
-//! entries *stored* (uncompressed), which ingest hands to calamine instead of
-//! the file: reading a stored entry is a copy. Larger containers are only
-//! measured, and calamine inflates the file itself.
+//! entries *stored* (uncompressed, written by [`super::stored`]), which ingest
+//! hands to calamine instead of the file: reading a stored entry is a copy.
+//! Larger containers are only measured, and calamine inflates the file itself.
 //!
 //! Parts that hold none of the workbook's cells, strings, styles or
 //! structure ([`unread_part`]: the package's content types, document
@@ -40,6 +40,7 @@
 
 use std::io::{self, Cursor, Read, Write};
 
+use super::stored::StoredZip;
 use super::{Limits, styles};
 use crate::model::{Reason, Rejection};
 
@@ -159,7 +160,7 @@ pub fn check_spreadsheet(
         // The name as the zip crate decodes it (what calamine looks entries up
         // by), for the stored copy.
         let decoded = e.name().ok().map(std::borrow::Cow::into_owned);
-        entries.push((name, decoded, size, e.is_dir(), e.encrypted()));
+        entries.push((name, decoded, size, e.is_dir(), e.encrypted(), e.crc32()));
     }
     if total > RATIO_GRACE_BYTES && total / total_compressed.max(1) > limits.max_zip_ratio {
         return Err(bomb(format!(
@@ -170,19 +171,16 @@ pub fn check_spreadsheet(
     }
     let mut copy = (total <= UNPACK_MAX_BYTES).then(|| {
         let capacity = usize::try_from(total).unwrap_or(0).saturating_add(128 * entries.len());
-        zip::ZipWriter::new(Cursor::new(Vec::with_capacity(capacity)))
+        StoredZip::with_capacity(capacity)
     });
-    let stored = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Stored)
-        .last_modified_time(zip::DateTime::default());
     // An xlsb's parts are records, each with its length up front.
     let xlsb = entries.iter().any(|(name, ..)| part_key(name) == "xl/workbook.bin");
     let mut skipped = Vec::new();
-    for (i, (name, decoded, size, is_dir, encrypted)) in entries.into_iter().enumerate() {
+    for (i, (name, decoded, size, is_dir, encrypted, crc)) in entries.into_iter().enumerate() {
         let unread = unread_part(&name);
         if is_dir {
             if let Some(w) = copy.as_mut()
-                && decoded.is_none_or(|d| w.add_directory(d, stored).is_err())
+                && decoded.is_none_or(|d| !w.add_directory(&d))
             {
                 copy = None;
             }
@@ -202,19 +200,19 @@ pub fn check_spreadsheet(
             skipped.push((i, name, size));
             continue;
         }
-        // A copy the zip writer refuses (two entries of one name, say) is
-        // dropped: calamine then reads the file itself.
+        // A copy that cannot hold the entry (two entries of one name, say)
+        // is dropped: calamine then reads the file itself. The entry's
+        // checksum is the one the file declares, which the reader checks
+        // the inflated bytes against before inflate_capped returns.
         if let Some(w) = copy.as_mut()
-            && decoded.is_none_or(|d| w.start_file(d, stored).is_err())
+            && decoded.is_none_or(|d| !w.start_file(&d, crc))
         {
             copy = None;
         }
         let records = xlsb && is_record_part(&name);
-        if !inflate_capped(archive, i, &name, size, copy.as_mut(), records, limits)? {
-            copy = None;
-        }
+        inflate_capped(archive, i, &name, size, copy.as_mut(), records, limits)?;
     }
-    let copy = copy.and_then(|w| w.finish().ok()).map(Cursor::into_inner);
+    let copy = copy.and_then(StoredZip::finish);
     if copy.is_none() {
         // calamine reads the file itself, every part of it: a part left
         // unread by name may be read after all (a workbook whose relations
@@ -297,17 +295,16 @@ fn is_xml_part(name: &str) -> bool {
 }
 
 /// Inflates one entry into a sink, at most its declared size plus one byte,
-/// and into the stored copy's current entry when there is one; `false` when
-/// the copy could not be written (it is then dropped).
+/// and into the stored copy's current entry when there is one.
 fn inflate_capped(
     archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
     index: usize,
     name: &str,
     declared: u64,
-    copy: Option<&mut zip::ZipWriter<Cursor<Vec<u8>>>>,
+    copy: Option<&mut StoredZip>,
     records: bool,
     limits: &Limits,
-) -> Result<bool, Rejection> {
+) -> Result<(), Rejection> {
     let entry = archive.by_index(index).map_err(|e| damaged(&format!("entry {name:?}"), &e))?;
     let mut sink = Sink {
         doctype: is_xml_part(name).then(DoctypeScan::default),
@@ -317,7 +314,6 @@ fn inflate_capped(
         records: records.then(|| RecordScan { may_be_compound: is_macros(name), ..RecordScan::default() }),
         written: 0,
         copy,
-        copy_failed: false,
     };
     if let Err(e) = io::copy(&mut entry.take(declared.saturating_add(1)), &mut sink) {
         // The zip crate itself stops an entry at its declared size, with this
@@ -331,7 +327,7 @@ fn inflate_capped(
         return Err(lies(name, declared));
     }
     sink.verdict(name, limits)?;
-    Ok(!sink.copy_failed)
+    Ok(())
 }
 
 /// Counts what is written; optionally looks for `<!DOCTYPE` on the way, and
@@ -345,9 +341,7 @@ struct Sink<'a> {
     /// For a binary part of an xlsb: its records' headers.
     records: Option<RecordScan>,
     written: u64,
-    copy: Option<&'a mut zip::ZipWriter<Cursor<Vec<u8>>>>,
-    /// Writing into the copy failed: the caller drops the copy.
-    copy_failed: bool,
+    copy: Option<&'a mut StoredZip>,
 }
 
 impl Sink<'_> {
@@ -443,11 +437,8 @@ impl Write for Sink<'_> {
         if let Some(scan) = self.records.as_mut() {
             scan.feed(buf);
         }
-        if let Some(w) = self.copy.as_mut()
-            && w.write_all(buf).is_err()
-        {
-            self.copy = None;
-            self.copy_failed = true;
+        if let Some(w) = self.copy.as_mut() {
+            w.write(buf);
         }
         Ok(buf.len())
     }
@@ -941,8 +932,8 @@ mod tests {
     #[test]
     fn parts_left_unread_are_checked_when_calamine_reads_the_file_itself() {
         // A workbook whose relations point into docProps/, with a made-up
-        // string count there; two names that decode alike make the zip
-        // writer refuse the stored copy, so calamine would read the file.
+        // string count there; two names that decode alike make the stored
+        // copy refuse the second, so calamine would read the file.
         let sst = b"<sst uniqueCount=\"10000000000\"><si><t>a</t></si></sst>";
         let mut bytes = deflated_zip(&[
             ("xl/workbook.xml", b"<workbook/>"),

@@ -232,6 +232,54 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Any parts, with any names (folders among them) and any bytes,
+        /// split into any writes, read back whole through the zip reader.
+        #[test]
+        fn any_parts_read_back_as_written(
+            parts in proptest::collection::btree_map(
+                r"[a-zA-Z0-9_./\\é中ا -]{1,40}",
+                (proptest::collection::vec(proptest::num::u8::ANY, 0..3000), 1_usize..5),
+                0..12,
+            ),
+            dirs in proptest::collection::btree_set("[a-z]{1,8}", 0..3),
+        ) {
+            let mut z = StoredZip::with_capacity(0);
+            let mut kept = Vec::new();
+            for d in &dirs {
+                let name = format!("{d}/");
+                if !parts.contains_key(&name) {
+                    proptest::prop_assert!(z.add_directory(d));
+                    kept.push((name, None));
+                }
+            }
+            for (name, (data, pieces)) in &parts {
+                if name.ends_with('/') || dirs.iter().any(|d| format!("{d}/") == *name) {
+                    continue;
+                }
+                proptest::prop_assert!(z.start_file(name, crc(data)));
+                for piece in data.chunks(data.len().div_ceil(*pieces).max(1)) {
+                    z.write(piece);
+                }
+                kept.push((name.clone(), Some(data.clone())));
+            }
+            let bytes = z.finish().unwrap();
+            let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+            proptest::prop_assert_eq!(archive.len(), kept.len());
+            for (name, data) in kept {
+                let mut f = archive.by_name(&name).unwrap();
+                match data {
+                    None => proptest::prop_assert!(f.is_dir()),
+                    Some(data) => {
+                        let mut read = Vec::new();
+                        f.read_to_end(&mut read).unwrap();
+                        proptest::prop_assert_eq!(read, data);
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_second_entry_of_one_name_drops_the_copy() {
         let mut z = StoredZip::with_capacity(0);

@@ -534,7 +534,7 @@ fn sniff_zip(bytes: &[u8], ext: &str, limits: &Limits) -> Result<Sniffed, Reject
     } else {
         return Ok(Sniffed::Other);
     };
-    Ok(match container::check_spreadsheet(&mut archive, limits)? {
+    Ok(match container::check_spreadsheet(bytes, &mut archive, limits)? {
         Some(copy) => Sniffed::Unpacked(format, copy),
         None => Sniffed::Format(format),
     })

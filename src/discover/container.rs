@@ -28,6 +28,11 @@
 //! entries *stored* (uncompressed, written by [`super::stored`]), which ingest
 //! hands to calamine instead of the file: reading a stored entry is a copy.
 //! Larger containers are only measured, and calamine inflates the file itself.
+//! A deflated part headed for the copy is inflated in one step by libdeflate
+//! ([`inflate_whole`]), into a buffer of its declared size plus one byte,
+//! and kept only if it fills exactly its declared size with its declared
+//! checksum; any other part, and any part that does not inflate so, goes
+//! through the `zip` crate's reader as above, which gives the verdict.
 //!
 //! Parts that hold none of the workbook's cells, strings, styles or
 //! structure ([`unread_part`]: the package's content types, document
@@ -119,6 +124,7 @@ fn bomb(message: String) -> Rejection {
 /// container's entries stored uncompressed, when they are small enough to
 /// keep ([`UNPACK_MAX_BYTES`]).
 pub fn check_spreadsheet(
+    bytes: &[u8],
     archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
     limits: &Limits,
 ) -> Result<Option<Vec<u8>>, Rejection> {
@@ -173,6 +179,8 @@ pub fn check_spreadsheet(
         let capacity = usize::try_from(total).unwrap_or(0).saturating_add(128 * entries.len());
         StoredZip::with_capacity(capacity)
     });
+    // One inflater serves every part written into the copy.
+    let mut inflater = libdeflater::Decompressor::new();
     // An xlsb's parts are records, each with its length up front.
     let xlsb = entries.iter().any(|(name, ..)| part_key(name) == "xl/workbook.bin");
     let mut skipped = Vec::new();
@@ -210,6 +218,14 @@ pub fn check_spreadsheet(
             copy = None;
         }
         let records = xlsb && is_record_part(&name);
+        if let Some(w) = copy.as_mut()
+            && inflate_whole(bytes, archive, i, size, crc, w, &mut inflater)
+        {
+            let mut sink = Sink::new(&name, size, records, None);
+            sink.write_all(w.part()).map_err(|e| damaged(&format!("entry {name:?}"), &e))?;
+            sink.verdict(&name, limits)?;
+            continue;
+        }
         inflate_capped(archive, i, &name, size, copy.as_mut(), records, limits)?;
     }
     let copy = copy.and_then(StoredZip::finish);
@@ -294,6 +310,47 @@ fn is_xml_part(name: &str) -> bool {
     lower.ends_with(".xml") || lower.ends_with(".rels")
 }
 
+/// Inflates a deflated entry in one step, straight into the stored copy's
+/// current part, with libdeflate: the part's bytes are all in memory and
+/// its size is declared, so no stream is needed, and this is about a third
+/// faster than inflating through the `zip` crate's reader. `true` when the
+/// entry inflated to exactly its declared size with its declared checksum;
+/// otherwise (damage, a size that lies, another compression method) the
+/// part is left empty and `false` lets [`inflate_capped`] read it as before
+/// and give its verdict. The output buffer holds the declared size plus one
+/// byte, so no entry inflates past it.
+fn inflate_whole(
+    bytes: &[u8],
+    archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    index: usize,
+    declared: u64,
+    crc: u32,
+    copy: &mut StoredZip,
+    inflater: &mut libdeflater::Decompressor,
+) -> bool {
+    let Ok(size) = usize::try_from(declared) else { return false };
+    let raw = {
+        let Ok(entry) = archive.by_index_raw(index) else { return false };
+        if entry.compression() != zip::CompressionMethod::Deflated || entry.encrypted() {
+            return false;
+        }
+        let start = entry.data_start().and_then(|s| usize::try_from(s).ok());
+        let len = usize::try_from(entry.compressed_size()).ok();
+        match (start, len) {
+            (Some(start), Some(len)) => start.checked_add(len).and_then(|end| bytes.get(start..end)),
+            _ => None,
+        }
+    };
+    let Some(raw) = raw else { return false };
+    let out = copy.grow_part(size.saturating_add(1));
+    let whole = match inflater.deflate_decompress(raw, out) {
+        Ok(n) => n == size && out.get(..n).is_some_and(|data| libdeflater::crc32(data) == crc),
+        Err(_) => false,
+    };
+    copy.keep(if whole { size } else { 0 });
+    whole
+}
+
 /// Inflates one entry into a sink, at most its declared size plus one byte,
 /// and into the stored copy's current entry when there is one.
 fn inflate_capped(
@@ -306,15 +363,7 @@ fn inflate_capped(
     limits: &Limits,
 ) -> Result<(), Rejection> {
     let entry = archive.by_index(index).map_err(|e| damaged(&format!("entry {name:?}"), &e))?;
-    let mut sink = Sink {
-        doctype: is_xml_part(name).then(DoctypeScan::default),
-        strings: is_shared_strings(name).then(CountScan::default),
-        held: is_stylesheet(name)
-            .then(|| Vec::with_capacity(usize::try_from(declared.min(1 << 20)).unwrap_or(0))),
-        records: records.then(|| RecordScan { may_be_compound: is_macros(name), ..RecordScan::default() }),
-        written: 0,
-        copy,
-    };
+    let mut sink = Sink::new(name, declared, records, copy);
     if let Err(e) = io::copy(&mut entry.take(declared.saturating_add(1)), &mut sink) {
         // The zip crate itself stops an entry at its declared size, with this
         // error; anything else is damage.
@@ -344,7 +393,22 @@ struct Sink<'a> {
     copy: Option<&'a mut StoredZip>,
 }
 
-impl Sink<'_> {
+impl<'a> Sink<'a> {
+    /// A sink for the part `name`, which declares `declared` bytes
+    /// uncompressed; `records` when it is an xlsb part of records.
+    fn new(name: &str, declared: u64, records: bool, copy: Option<&'a mut StoredZip>) -> Self {
+        Sink {
+            doctype: is_xml_part(name).then(DoctypeScan::default),
+            strings: is_shared_strings(name).then(CountScan::default),
+            held: is_stylesheet(name)
+                .then(|| Vec::with_capacity(usize::try_from(declared.min(1 << 20)).unwrap_or(0))),
+            records: records
+                .then(|| RecordScan { may_be_compound: is_macros(name), ..RecordScan::default() }),
+            written: 0,
+            copy,
+        }
+    }
+
     /// What the scans found in the part `name`, once it is all inflated.
     fn verdict(&self, name: &str, limits: &Limits) -> Result<(), Rejection> {
         if let Some(scan) = &self.strings {
@@ -752,6 +816,56 @@ mod tests {
         w.finish().unwrap().into_inner()
     }
 
+    /// `zip` with the central directory's field at `offset` (16: checksum,
+    /// 24: uncompressed size) of the entry `name` set to `value`: what the
+    /// reader goes by.
+    fn patch_central(mut zip: Vec<u8>, name: &str, offset: usize, value: u32) -> Vec<u8> {
+        let at = (0..zip.len() - 46)
+            .find(|&i| {
+                zip[i..i + 4] == *b"PK\x01\x02" && {
+                    let n = usize::from(u16::from_le_bytes([zip[i + 28], zip[i + 29]]));
+                    zip.get(i + 46..i + 46 + n) == Some(name.as_bytes())
+                }
+            })
+            .unwrap();
+        zip[at + offset..at + offset + 4].copy_from_slice(&value.to_le_bytes());
+        zip
+    }
+
+    fn verdict_and_copy(zip: &[u8]) -> Result<Option<Vec<u8>>, Reason> {
+        let mut archive = zip::ZipArchive::new(Cursor::new(zip)).unwrap();
+        check_spreadsheet(zip, &mut archive, &Limits::default()).map_err(|r| r.reason)
+    }
+
+    #[test]
+    fn parts_that_inflate_whole_in_one_step_or_not_get_the_streamed_verdict() {
+        let sheet = b"<worksheet><sheetData><row r=\"1\"/></sheetData></worksheet>".repeat(40);
+        let zip = deflated_zip(&[("xl/workbook.xml", b"<workbook/>"), ("xl/worksheets/sheet1.xml", &sheet)]);
+        let name = "xl/worksheets/sheet1.xml";
+        // Whole, in one step: the copy holds the part.
+        let copy = verdict_and_copy(&zip).unwrap().unwrap();
+        let mut copied = zip::ZipArchive::new(Cursor::new(copy.as_slice())).unwrap();
+        let mut read = Vec::new();
+        copied.by_name(name).unwrap().read_to_end(&mut read).unwrap();
+        assert_eq!(read, sheet);
+        // A checksum that does not match: damaged, as the reader finds.
+        assert_eq!(
+            verdict_and_copy(&patch_central(zip.clone(), name, 16, 0xDEAD_BEEF)),
+            Err(Reason::Corrupt)
+        );
+        // A part that inflates past the size it declares: a zip bomb.
+        let short = u32::try_from(sheet.len() - 10).unwrap();
+        assert_eq!(verdict_and_copy(&patch_central(zip.clone(), name, 24, short)), Err(Reason::ZipBomb));
+        // A part that declares more than it holds is read as the reader reads
+        // it, whole, into the copy.
+        let long = u32::try_from(sheet.len() + 1000).unwrap();
+        let copy = verdict_and_copy(&patch_central(zip, name, 24, long)).unwrap().unwrap();
+        let mut copied = zip::ZipArchive::new(Cursor::new(copy.as_slice())).unwrap();
+        let mut read = Vec::new();
+        copied.by_name(name).unwrap().read_to_end(&mut read).unwrap();
+        assert_eq!(read, sheet);
+    }
+
     #[test]
     fn the_stored_copy_holds_the_parts_read_uncompressed_and_leaves_out_the_others() {
         let theme = b"<a:theme/>".repeat(500);
@@ -765,7 +879,7 @@ mod tests {
         ];
         let bytes = deflated_zip(&entries);
         let mut archive = zip::ZipArchive::new(Cursor::new(bytes.as_slice())).unwrap();
-        let copy = check_spreadsheet(&mut archive, &Limits::default()).unwrap().unwrap();
+        let copy = check_spreadsheet(bytes.as_slice(), &mut archive, &Limits::default()).unwrap().unwrap();
         let mut copied = zip::ZipArchive::new(Cursor::new(copy.as_slice())).unwrap();
         let read: Vec<_> = entries.iter().filter(|(name, _)| !unread_part(name)).collect();
         assert_eq!(copied.len(), read.len());
@@ -801,7 +915,7 @@ mod tests {
 
     fn stored_copy(xlsx: &[u8]) -> Vec<u8> {
         let mut archive = zip::ZipArchive::new(Cursor::new(xlsx)).unwrap();
-        check_spreadsheet(&mut archive, &Limits::default()).unwrap().unwrap()
+        check_spreadsheet(xlsx, &mut archive, &Limits::default()).unwrap().unwrap()
     }
 
     #[test]
@@ -864,7 +978,10 @@ mod tests {
                 let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes.as_slice())) else { continue };
                 // Workbooks refused by the check or that calamine cannot open
                 // are the hostile ones, tested elsewhere.
-                let Ok(Some(copy)) = check_spreadsheet(&mut archive, &Limits::default()) else { continue };
+                let Ok(Some(copy)) = check_spreadsheet(bytes.as_slice(), &mut archive, &Limits::default())
+                else {
+                    continue;
+                };
                 if <calamine::Xlsx<_> as calamine::Reader<_>>::new(Cursor::new(bytes.as_slice())).is_err() {
                     continue;
                 }
@@ -919,7 +1036,9 @@ mod tests {
                 ("xl/sharedStrings.xml", sst(count).as_bytes()),
             ]);
             let mut archive = zip::ZipArchive::new(Cursor::new(bytes.as_slice())).unwrap();
-            check_spreadsheet(&mut archive, &Limits::default()).map(|_| ()).map_err(|r| r.reason)
+            check_spreadsheet(bytes.as_slice(), &mut archive, &Limits::default())
+                .map(|_| ())
+                .map_err(|r| r.reason)
         };
         assert_eq!(check(1), Ok(()));
         assert_eq!(check(MAX_STRINGS_OVERCOUNT), Ok(()), "a careless overcount");
@@ -946,7 +1065,9 @@ mod tests {
             bytes[i + 4] = 0x80; // CP437 for the same letter
         }
         let mut archive = zip::ZipArchive::new(Cursor::new(bytes.as_slice())).unwrap();
-        let verdict = check_spreadsheet(&mut archive, &Limits::default()).map(|_| ()).map_err(|r| r.reason);
+        let verdict = check_spreadsheet(bytes.as_slice(), &mut archive, &Limits::default())
+            .map(|_| ())
+            .map_err(|r| r.reason);
         assert_eq!(verdict, Err(Reason::TooLarge));
     }
 
@@ -1027,7 +1148,9 @@ mod tests {
         let check = |part: &[u8]| {
             let bytes = deflated_zip(&[("xl/workbook.bin", part), ("xl/vbaProject.bin", &COMPOUND_MAGIC)]);
             let mut archive = zip::ZipArchive::new(Cursor::new(bytes.as_slice())).unwrap();
-            check_spreadsheet(&mut archive, &Limits::default()).map(|_| ()).map_err(|r| r.reason)
+            check_spreadsheet(bytes.as_slice(), &mut archive, &Limits::default())
+                .map(|_| ())
+                .map_err(|r| r.reason)
         };
         assert_eq!(check(&record(0x0083, &[])), Ok(()));
         assert_eq!(check(&[0x83, 0x01, 0xFF, 0xFF, 0xFF, 0x7F]), Err(Reason::Corrupt));

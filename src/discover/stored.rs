@@ -142,6 +142,34 @@ impl StoredZip {
         self.bytes.extend_from_slice(buf);
     }
 
+    /// Where the data of the part being written starts.
+    fn data_at(&self) -> Option<usize> {
+        let open = self.open.as_ref()?;
+        Some(open.header_at + 30 + self.entries[open.index].name.len())
+    }
+
+    /// Appends `n` zero bytes to the part being written and lends out all
+    /// its bytes so far, to be filled in place; [`StoredZip::keep`] then
+    /// says how many it holds. Empty when no part is being written.
+    pub(crate) fn grow_part(&mut self, n: usize) -> &mut [u8] {
+        let Some(at) = self.data_at() else { return &mut [] };
+        self.bytes.resize(self.bytes.len() + n, 0);
+        &mut self.bytes[at..]
+    }
+
+    /// Keeps the first `k` bytes of the part being written (at most those it
+    /// has).
+    pub(crate) fn keep(&mut self, k: usize) {
+        if let Some(at) = self.data_at() {
+            self.bytes.truncate(at.saturating_add(k));
+        }
+    }
+
+    /// The bytes of the part being written so far.
+    pub(crate) fn part(&self) -> &[u8] {
+        self.data_at().and_then(|at| self.bytes.get(at..)).unwrap_or(&[])
+    }
+
     /// The whole zip: the central directory and its end record after the
     /// entries. `None` past 4 GiB.
     pub(crate) fn finish(mut self) -> Option<Vec<u8>> {

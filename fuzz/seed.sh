@@ -24,3 +24,4 @@ seed() { # target, then find(1) name patterns
 
 seed ingest_spreadsheet '*.xlsx' '*.xlsm' '*.xlsb' '*.xls' '*.ods'
 seed ingest_xml '*.xml'
+seed discover_container '*.xlsx' '*.xlsm' '*.xlsb' '*.ods'

@@ -210,8 +210,9 @@ pub fn check_spreadsheet(
         }
         // A copy that cannot hold the entry (two entries of one name, say)
         // is dropped: calamine then reads the file itself. The entry's
-        // checksum is the one the file declares, which the reader checks
-        // the inflated bytes against before inflate_capped returns.
+        // checksum is the one the file declares, which inflate_whole checks
+        // the inflated bytes against, or else the reader before
+        // inflate_capped returns.
         if let Some(w) = copy.as_mut()
             && decoded.is_none_or(|d| !w.start_file(&d, crc))
         {

@@ -10,50 +10,18 @@
 
 #![no_main]
 
-use std::collections::BTreeSet;
+#[path = "common/mod.rs"]
+mod common;
+
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::Path;
-use std::sync::{LazyLock, Mutex, Once};
 
 use art32::discover::{Limits, Verdict, judge};
 use art32::ingest::ingest;
-use art32::schema::{Schemas, Vocabulary};
+use common::{VOCABULARY, catch_calamine_panics};
 use libfuzzer_sys::fuzz_target;
 
-/// The repository's real vocabulary, loaded once.
-static VOCABULARY: LazyLock<Vocabulary> = LazyLock::new(|| {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
-    match Schemas::load(&dir) {
-        Ok(s) => s.vocabulary,
-        Err(e) => panic!("{} does not load:\n{e}", dir.display()),
-    }
-});
-
-/// Source lines of calamine that have panicked so far.
-static CALAMINE_PANICS: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
-
-/// Lets panics raised in calamine unwind to `catch_unwind`; any other panic
-/// goes to libFuzzer's hook, which reports the crash.
-fn catch_calamine_panics() {
-    let crash = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| match info.location() {
-        Some(at) if at.file().contains("/calamine-") => {
-            let first = CALAMINE_PANICS
-                .lock()
-                .map(|mut seen| seen.insert(format!("{}:{}", at.file(), at.line())))
-                .unwrap_or(false);
-            if first {
-                eprintln!("calamine panicked (caught, as the pipeline does): {info}");
-            }
-        }
-        _ => crash(info),
-    }));
-}
-
-static HOOK: Once = Once::new();
-
 fuzz_target!(|bytes: &[u8]| {
-    HOOK.call_once(catch_calamine_panics);
+    catch_calamine_panics();
     let limits = Limits::default();
     for name in ["return.xlsx", "return.xlsb", "return.ods"] {
         let (format, verdict, unpacked) = judge(name, bytes, &limits);

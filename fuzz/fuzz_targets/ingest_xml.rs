@@ -3,23 +3,14 @@
 
 #![no_main]
 
-use std::path::Path;
-use std::sync::LazyLock;
+#[path = "common/mod.rs"]
+mod common;
 
 use art32::discover::Limits;
 use art32::ingest::ingest;
 use art32::model::Format;
-use art32::schema::{Schemas, Vocabulary};
+use common::VOCABULARY;
 use libfuzzer_sys::fuzz_target;
-
-/// The repository's real vocabulary, loaded once.
-static VOCABULARY: LazyLock<Vocabulary> = LazyLock::new(|| {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
-    match Schemas::load(&dir) {
-        Ok(s) => s.vocabulary,
-        Err(e) => panic!("{} does not load:\n{e}", dir.display()),
-    }
-});
 
 fuzz_target!(|bytes: &[u8]| {
     let _ = ingest(bytes, Format::Xml, &VOCABULARY, &Limits::default());

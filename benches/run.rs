@@ -300,7 +300,8 @@ fn main() -> Res<()> {
             print_row(files, mb, what, threads, m, floor);
         };
         let out = scratch.path().join(format!("out-{n}"));
-        let (mut cold, mut floors, mut pairs) = ([None; 3], [None; 3], [None; 3]);
+        // Per thread count: the floor and the cold run, measured in turn.
+        let mut pairs: [Option<Pair>; 3] = [None; 3];
         for threads in [2usize, 1] {
             let t = threads.to_string();
             let pair = best_pair(
@@ -318,8 +319,6 @@ fn main() -> Res<()> {
             row("floor", threads, fl, None);
             row("art32 run, cold", threads, cold_run, Some(fl));
             pairs[threads] = Some(pair);
-            cold[threads] = Some(cold_run);
-            floors[threads] = Some(fl);
         }
         let cache = scratch.path().join(format!("cache-{n}"));
         let warm_run = |threads: usize| {
@@ -372,7 +371,7 @@ fn main() -> Res<()> {
         std::fs::remove_dir_all(&landing)?;
         measured?;
         for threads in [2usize, 1] {
-            if let (Some(c), Some(w)) = (cold[threads], incremental[threads]) {
+            if let (Some(c), Some(w)) = (pairs[threads].map(|p| p.b), incremental[threads]) {
                 println!(
                     "| {files} | {mb:.1} | cold / warm after one new return, {threads} thread{} | | {:.1}x | {:.1}x | | | | | |",
                     if threads == 1 { "" } else { "s" },
@@ -412,7 +411,7 @@ fn main() -> Res<()> {
                 print_median(sub_files, sub_mb, &format!(", {what}"), 1, o.runs, &pair);
             }
         }
-        if let ([_, Some(f1), Some(f2)], [_, Some(c1), Some(c2)]) = (floors, cold) {
+        if let [_, Some(Pair { a: f1, b: c1, .. }), Some(Pair { a: f2, b: c2, .. })] = pairs {
             println!(
                 "| {files} | {mb:.1} | 2 threads / 1: floor {:.2}x, cold run {:.2}x | | | | | | | | |",
                 f1.secs / f2.secs,

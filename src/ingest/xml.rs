@@ -9,8 +9,6 @@
 //! references is ever expanded. The tree is then read by element names, in any
 //! order; unknown elements are warnings with their line.
 
-use std::collections::BTreeMap;
-
 use quick_xml::NsReader;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
@@ -29,8 +27,16 @@ struct Node {
     ns: Option<String>,
     /// (namespace, local name, value)
     attrs: Vec<(Option<String>, String, String)>,
+    /// The element's text, less the white space before its first other
+    /// character: text is only ever read trimmed or split at white space,
+    /// and the indentation between elements is never stored.
     text: String,
-    children: Vec<usize>,
+    /// Bytes of text the element has had, white space included: what
+    /// [`Limits::max_xml_text`] holds.
+    text_len: usize,
+    /// Children are linked, first to last: no list to allocate per element.
+    first_child: Option<usize>,
+    next_sibling: Option<usize>,
     line: u32,
     path: String,
 }
@@ -50,7 +56,11 @@ impl Node {
     }
 
     fn attr_source(&self, local: &str) -> SourceRef {
-        SourceRef::Element { path: format!("{}/@{local}", self.path), line: self.line }
+        let mut path = String::with_capacity(self.path.len() + 2 + local.len());
+        path.push_str(&self.path);
+        path.push_str("/@");
+        path.push_str(local);
+        SourceRef::Element { path, line: self.line }
     }
 
     fn field(&self) -> RawField {
@@ -200,7 +210,8 @@ fn line_col(prefix: &[u8]) -> (usize, usize) {
 #[derive(Debug, Default)]
 struct SiblingCounts {
     list: Vec<(String, usize)>,
-    map: crate::FastMap<String, usize>,
+    /// Made only past the list (an empty map still seeds its hasher).
+    map: Option<crate::FastMap<String, usize>>,
 }
 
 impl SiblingCounts {
@@ -216,10 +227,34 @@ impl SiblingCounts {
             self.list.push((name.to_owned(), 1));
             return 1;
         }
-        let k = self.map.entry(name.to_owned()).or_insert(0);
+        let k = self.map.get_or_insert_with(Default::default).entry(name.to_owned()).or_insert(0);
         *k += 1;
         *k
     }
+}
+
+/// An element not yet closed: its node, its last child so far, and how
+/// many children of each name it has had.
+#[derive(Debug)]
+struct Open {
+    node: usize,
+    last_child: Option<usize>,
+    counts: SiblingCounts,
+}
+
+/// Appends `k` in decimal, without the formatting machinery.
+fn push_decimal(out: &mut String, mut k: usize) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (k % 10) as u8;
+        k /= 10;
+        if k == 0 {
+            break;
+        }
+    }
+    out.extend(digits[i..].iter().map(|&d| char::from(d)));
 }
 
 /// Counts lines incrementally as the reader moves forward.
@@ -246,10 +281,7 @@ fn parse(text: &str, limits: &Limits) -> Result<Vec<Node>, Rejection> {
     reader.config_mut().check_end_names = true;
     let mut lines = Lines { text, pos: 0, line: 1 };
     let mut nodes: Vec<Node> = Vec::new();
-    let mut stack: Vec<usize> = Vec::new();
-    // Per open element, how many children of each name it has had so far
-    // (an element's children have few distinct names: a list beats a map).
-    let mut sibling_counts: Vec<SiblingCounts> = vec![SiblingCounts::default()];
+    let mut stack: Vec<Open> = Vec::new();
     // Every element keeps its path: their sum is held to the text limit (a
     // long root name copied into 40,000 children's paths took 3.9 GB).
     let mut path_bytes = 0_u64;
@@ -298,18 +330,17 @@ fn parse(text: &str, limits: &Limits) -> Result<Vec<Node>, Rejection> {
                 // `/name` for the root, `PARENT/name[k]` below it (the k-th
                 // child of that name), built without the formatting machinery:
                 // every element has one.
-                let path = match stack.last() {
+                let path = match stack.last_mut() {
                     None => ["/", node.name.as_str()].concat(),
-                    Some(&parent) => {
-                        let counts = sibling_counts.last_mut().ok_or_else(|| internal("sibling counts"))?;
-                        let k = counts.next(&node.name);
-                        let parent_path = &nodes[parent].path;
+                    Some(parent) => {
+                        let k = parent.counts.next(&node.name);
+                        let parent_path = &nodes[parent.node].path;
                         let mut path = String::with_capacity(parent_path.len() + node.name.len() + 8);
                         path.push_str(parent_path);
                         path.push('/');
                         path.push_str(&node.name);
                         path.push('[');
-                        path.push_str(&k.to_string());
+                        push_decimal(&mut path, k);
                         path.push(']');
                         path
                     }
@@ -326,17 +357,18 @@ fn parse(text: &str, limits: &Limits) -> Result<Vec<Node>, Rejection> {
                 }
                 let idx = nodes.len();
                 nodes.push(Node { path, ..node });
-                if let Some(&parent) = stack.last() {
-                    nodes[parent].children.push(idx);
+                if let Some(parent) = stack.last_mut() {
+                    match parent.last_child.replace(idx) {
+                        Some(previous) => nodes[previous].next_sibling = Some(idx),
+                        None => nodes[parent.node].first_child = Some(idx),
+                    }
                 }
                 if !is_empty {
-                    stack.push(idx);
-                    sibling_counts.push(SiblingCounts::default());
+                    stack.push(Open { node: idx, last_child: None, counts: SiblingCounts::default() });
                 }
             }
             Event::End(_) => {
                 stack.pop();
-                sibling_counts.pop();
             }
             Event::Text(t) => {
                 let s = t.xml10_content();
@@ -390,8 +422,8 @@ fn parse(text: &str, limits: &Limits) -> Result<Vec<Node>, Rejection> {
             Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
         }
     }
-    if let Some(&open) = stack.last() {
-        let n = &nodes[open];
+    if let Some(open) = stack.last() {
+        let n = &nodes[open.node];
         return Err(Rejection::new(
             Reason::MalformedXml,
             format!("the document ends before <{}> (line {}) is closed", n.name, n.line),
@@ -401,10 +433,6 @@ fn parse(text: &str, limits: &Limits) -> Result<Vec<Node>, Rejection> {
         return Err(Rejection::new(Reason::MalformedXml, "no root element"));
     }
     Ok(nodes)
-}
-
-fn internal(what: &str) -> Rejection {
-    Rejection::new(Reason::InternalError, format!("XML reader state: {what}"))
 }
 
 fn namespace(ns: ResolveResult<'_>) -> Option<String> {
@@ -458,18 +486,28 @@ fn element(
         let (ans, local) = reader.resolver().resolve_attribute(a.key);
         attrs.push((namespace(ans), local.into_inner().to_owned(), value.into_owned()));
     }
-    Ok(Node { name, ns, attrs, text: String::new(), children: Vec::new(), line, path: String::new() })
+    Ok(Node {
+        name,
+        ns,
+        attrs,
+        text: String::new(),
+        text_len: 0,
+        first_child: None,
+        next_sibling: None,
+        line,
+        path: String::new(),
+    })
 }
 
 fn append_text(
     nodes: &mut [Node],
-    stack: &[usize],
+    stack: &[Open],
     s: &str,
     limits: &Limits,
     lines: &mut Lines<'_>,
     start: usize,
 ) -> Result<(), Rejection> {
-    let Some(&top) = stack.last() else {
+    let Some(top) = stack.last().map(|o| o.node) else {
         // Text outside the root: only white space is allowed.
         if s.trim().is_empty() {
             return Ok(());
@@ -481,7 +519,8 @@ fn append_text(
         ));
     };
     let node = &mut nodes[top];
-    if node.text.len() + s.len() > limits.max_xml_text {
+    node.text_len = node.text_len.saturating_add(s.len());
+    if node.text_len > limits.max_xml_text {
         return Err(Rejection::new(
             Reason::TextTooLong,
             format!(
@@ -490,7 +529,10 @@ fn append_text(
             ),
         ));
     }
-    node.text.push_str(s);
+    // White space before any other character is never read (see Node::text).
+    if !node.text.is_empty() || !s.trim().is_empty() {
+        node.text.push_str(s);
+    }
     Ok(())
 }
 
@@ -503,7 +545,7 @@ fn unknown(node: &Node, problems: &mut Vec<Problem>) {
 }
 
 fn children<'n>(nodes: &'n [Node], node: &'n Node) -> impl Iterator<Item = &'n Node> + 'n {
-    node.children.iter().map(move |&i| &nodes[i])
+    std::iter::successors(node.first_child.map(|i| &nodes[i]), move |n| n.next_sibling.map(|i| &nodes[i]))
 }
 
 /// The native layout: `<return questionnaire=".." version=".." language="..">`.
@@ -647,9 +689,11 @@ fn online_form(nodes: &[Node]) -> RawReturn {
             RawField { value: RawValue::Text(v.trim().to_owned()), source: root.attr_source("version") },
         ));
     }
-    // question id -> (value, assistance, comment), in document order of first sight.
-    let mut order: Vec<String> = Vec::new();
-    let mut fields: BTreeMap<String, FieldNodes<'_>> = BTreeMap::new();
+    // Per question, in document order of first sight: its id and its value,
+    // assistance and comment elements; found by the field name's base (which
+    // names one id: `UNTOC_5_1` is `UNTOC.5.1`).
+    let mut fields: Vec<(String, FieldNodes<'_>)> = Vec::new();
+    let mut by_base: crate::FastMap<&str, usize> = crate::FastMap::default();
     let mut stack: Vec<&Node> = children(nodes, root).collect();
     stack.reverse();
     while let Some(n) = stack.pop() {
@@ -692,11 +736,14 @@ fn online_form(nodes: &[Node]) -> RawReturn {
         } else {
             (name, 0)
         };
-        if let Some(id) = field_question_id(base) {
-            let entry = fields.entry(id.clone()).or_insert_with(|| {
-                order.push(id.clone());
-                (None, None, None)
-            });
+        let known = by_base.get(base).copied();
+        if let Some(i) = known.or_else(|| {
+            let id = field_question_id(base)?;
+            by_base.insert(base, fields.len());
+            fields.push((id, (None, None, None)));
+            Some(fields.len() - 1)
+        }) {
+            let entry = &mut fields[i].1;
             let slot = match part {
                 0 => &mut entry.0,
                 1 => &mut entry.1,
@@ -707,7 +754,7 @@ fn online_form(nodes: &[Node]) -> RawReturn {
             }
             continue;
         }
-        if n.children.is_empty() {
+        if n.first_child.is_none() {
             unknown(n, &mut out.problems);
         } else {
             // A group: its fields are read at any depth, in document order.
@@ -716,8 +763,7 @@ fn online_form(nodes: &[Node]) -> RawReturn {
             stack.extend(kids);
         }
     }
-    for id in order {
-        let Some((value, assistance, comment)) = fields.remove(&id) else { continue };
+    for (id, (value, assistance, comment)) in fields {
         let anchor = value.or(assistance).or(comment);
         let Some(anchor) = anchor else { continue };
         let answer =
@@ -744,16 +790,14 @@ fn online_form(nodes: &[Node]) -> RawReturn {
 
 /// `UNTOC_5_1` -> `UNTOC.5.1` when the name has the shape of a question id.
 fn field_question_id(name: &str) -> Option<String> {
-    let mut parts = name.split('_');
-    let head = parts.next()?;
+    let (head, rest) = name.split_once('_')?;
     if head.is_empty() || !head.bytes().all(|b| b.is_ascii_uppercase()) {
         return None;
     }
-    let rest: Vec<&str> = parts.collect();
-    if rest.is_empty() || rest.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_alphanumeric())) {
+    if rest.split('_').any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_alphanumeric())) {
         return None;
     }
-    Some(format!("{head}.{}", rest.join(".")))
+    Some(name.replace('_', "."))
 }
 
 #[cfg(test)]

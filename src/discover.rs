@@ -58,7 +58,7 @@ impl Default for Limits {
             max_file_bytes: 64 * 1024 * 1024,
             max_cells_per_sheet: 2_000_000,
             max_rows_per_sheet: 100_000,
-            max_depth: 32,
+            max_depth: 1024,
             max_xml_depth: 64,
             max_xml_text: 1024 * 1024,
             max_xml_attributes: 64,
@@ -79,6 +79,10 @@ pub enum EntryKind {
     File,
     /// A symbolic link (never followed).
     Symlink,
+    /// Neither a file, a folder nor a link (a named pipe, a socket, a
+    /// device), as the listing named it: never opened, since opening a
+    /// named pipe waits for a writer.
+    Special(&'static str),
     /// Something that could not be inspected, with the error.
     Unreadable(String),
     /// A folder deeper than the nesting limit (not walked).
@@ -158,21 +162,25 @@ pub fn list(inbox: &Path, limits: &Limits) -> std::io::Result<Vec<Candidate>> {
     let mut out = Vec::new();
     // The inbox itself must be readable: a missing inbox is a cycle error.
     std::fs::read_dir(inbox)?;
-    walk(inbox, "", 0, limits, std::time::SystemTime::now(), &mut out);
+    walk(inbox, limits, std::time::SystemTime::now(), &mut out);
     out.sort_by(|a, b| a.rel.cmp(&b.rel));
     Ok(out)
 }
 
-fn walk(
+/// The entries of one folder, sorted by name; a folder that cannot be
+/// listed is an entry of its own.
+fn folder(
     dir: &Path,
     prefix: &str,
-    depth: usize,
-    limits: &Limits,
-    now: std::time::SystemTime,
     out: &mut Vec<Candidate>,
-) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(rd) => rd,
+) -> Option<std::vec::IntoIter<(String, PathBuf)>> {
+    match std::fs::read_dir(dir) {
+        Ok(entries) => {
+            let mut names: Vec<(String, PathBuf)> =
+                entries.filter_map(Result::ok).map(|e| (name_text(&e.file_name()), e.path())).collect();
+            names.sort();
+            Some(names.into_iter())
+        }
         Err(e) => {
             out.push(Candidate {
                 rel: if prefix.is_empty() { ".".into() } else { prefix.trim_end_matches('/').into() },
@@ -180,31 +188,73 @@ fn walk(
                 kind: EntryKind::Unreadable(format!("cannot list folder: {e}")),
                 stamp: None,
             });
-            return;
-        }
-    };
-    let mut names: Vec<(String, PathBuf)> =
-        entries.filter_map(Result::ok).map(|e| (name_text(&e.file_name()), e.path())).collect();
-    names.sort();
-    for (name, path) in names {
-        let rel = format!("{prefix}{name}");
-        match std::fs::symlink_metadata(&path) {
-            Ok(m) if m.file_type().is_symlink() => {
-                out.push(Candidate { rel, path, kind: EntryKind::Symlink, stamp: None })
-            }
-            Ok(m) if m.is_dir() => {
-                if depth + 1 > limits.max_depth {
-                    out.push(Candidate { rel, path, kind: EntryKind::TooDeep, stamp: None });
-                } else {
-                    walk(&path, &format!("{rel}/"), depth + 1, limits, now, out);
-                }
-            }
-            Ok(m) => out.push(Candidate { rel, path, kind: EntryKind::File, stamp: Stamp::of(&m, now) }),
-            Err(e) => {
-                out.push(Candidate { rel, path, kind: EntryKind::Unreadable(e.to_string()), stamp: None })
-            }
+            None
         }
     }
+}
+
+/// Lists the inbox at any depth, with a stack of open folders rather than
+/// recursion: a deep tree costs memory, never the thread's stack. A tree
+/// deeper than [`Limits::max_depth`] (or whose paths grow past what the
+/// system can open) ends in one entry for the folder not walked.
+fn walk(inbox: &Path, limits: &Limits, now: std::time::SystemTime, out: &mut Vec<Candidate>) {
+    let mut open: Vec<(std::vec::IntoIter<(String, PathBuf)>, String)> = Vec::new();
+    if let Some(entries) = folder(inbox, "", out) {
+        open.push((entries, String::new()));
+    }
+    while let Some((entries, prefix)) = open.last_mut() {
+        let Some((name, path)) = entries.next() else {
+            open.pop();
+            continue;
+        };
+        let rel = format!("{prefix}{name}");
+        let depth = open.len();
+        let kind = match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_symlink() => EntryKind::Symlink,
+            Ok(m) if m.is_dir() => {
+                if depth + 1 > limits.max_depth {
+                    EntryKind::TooDeep
+                } else {
+                    let prefix = format!("{rel}/");
+                    if let Some(entries) = folder(&path, &prefix, out) {
+                        open.push((entries, prefix));
+                    }
+                    continue;
+                }
+            }
+            Ok(m) if m.is_file() => {
+                out.push(Candidate { rel, path, kind: EntryKind::File, stamp: Stamp::of(&m, now) });
+                continue;
+            }
+            Ok(m) => EntryKind::Special(special(&m.file_type())),
+            Err(e) => EntryKind::Unreadable(e.to_string()),
+        };
+        out.push(Candidate { rel, path, kind, stamp: None });
+    }
+}
+
+/// What an entry that is neither a file, a folder nor a link is.
+fn special(t: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a named pipe";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return "a device";
+        }
+    }
+    let _ = t;
+    "not a regular file"
+}
+
+/// The verdict on an entry that is not a regular file.
+fn not_a_file(what: &str) -> ReadOutcome {
+    settled((None, Verdict::Ignore(Reason::NotAReturnFile, format!("{what}, not a regular file: not read"))))
 }
 
 /// A file name as the manifest writes it: as it is when it is UTF-8;
@@ -337,6 +387,7 @@ pub fn read(c: &Candidate, limits: &Limits) -> ReadOutcome {
                 )),
             ));
         }
+        EntryKind::Special(what) => return not_a_file(what),
         EntryKind::File => {}
     }
     if let Some((reason, msg)) = ignored_by_name(&c.rel) {
@@ -344,7 +395,16 @@ pub fn read(c: &Candidate, limits: &Limits) -> ReadOutcome {
         let ex = Examined::unread(size);
         return settled((Some(ex), Verdict::Ignore(reason, msg)));
     }
-    let file = match std::fs::File::open(&c.path) {
+    // Without waiting: an entry replaced by a named pipe since the listing
+    // must not stop the run (reads of a regular file do not change).
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = match options.open(&c.path) {
         Ok(f) => f,
         Err(e) => {
             return settled((
@@ -353,7 +413,10 @@ pub fn read(c: &Candidate, limits: &Limits) -> ReadOutcome {
             ));
         }
     };
-    let size = file.metadata().map_or(0, |m| m.len());
+    let size = match file.metadata() {
+        Ok(m) if !m.is_file() => return not_a_file(special(&m.file_type())),
+        m => m.map_or(0, |m| m.len()),
+    };
     if size > limits.max_file_bytes {
         let ex = Examined::unread(size);
         let verdict = Verdict::Reject(Rejection::new(

@@ -140,6 +140,12 @@ fn runtime_cases(c: &TestCycle) -> Vec<Expected> {
     symlink(c.path().join("parties.csv"), inbox.join("outside.xlsx")).unwrap();
     // A folder named like a workbook, holding a lock file.
     std::fs::write(c.inbox("x.xlsx/~$x.xlsx"), b"\x05owner").unwrap();
+    // A named pipe named like a workbook: opening it would wait for a writer.
+    let fifo = Command::new("mkfifo").arg(inbox.join("pipe.xlsx")).status().unwrap();
+    assert!(fifo.success());
+    // A note 40 folders down ("any nesting", SPEC 3).
+    let deep = format!("{}note.txt", "d/".repeat(40));
+    std::fs::write(c.inbox(&deep), b"notes").unwrap();
     vec![
         (
             "unreadable.xlsx".into(),
@@ -151,6 +157,8 @@ fn runtime_cases(c: &TestCycle) -> Vec<Expected> {
         ("again".into(), "ignored", vec!["symlink"]),
         ("outside.xlsx".into(), "ignored", vec!["symlink"]),
         ("x.xlsx/~$x.xlsx".into(), "ignored", vec!["lock-file"]),
+        ("pipe.xlsx".into(), "ignored", vec!["other-file"]),
+        (deep, "ignored", vec!["other-file"]),
     ]
 }
 
@@ -167,7 +175,7 @@ fn check_runtime_cases(c: &TestCycle, cases: &[Expected]) {
 }
 
 #[test]
-fn an_unreadable_file_symlinks_and_a_folder_named_xlsx_are_each_accounted_for() {
+fn an_unreadable_file_symlinks_a_pipe_deep_folders_and_a_folder_named_xlsx_are_each_accounted_for() {
     let c = TestCycle::new();
     let cases = runtime_cases(&c);
     c.run(&[]);
@@ -190,7 +198,7 @@ fn the_whole_hostile_set_runs_to_the_end_with_one_entry_per_file() {
     let (c, cases) = whole_set();
     c.run(&["--threads", "2"]);
     check_runtime_cases(&c, &cases);
-    assert_eq!(c.manifest().len(), CASES.len() + 6);
+    assert_eq!(c.manifest().len(), CASES.len() + 8);
 }
 
 #[test]

@@ -5,7 +5,7 @@
 //! questionnaire, or (in a cycle) no State of the register, is rejected here.
 
 use crate::cycle::{FocalPoint, Party, Register};
-use crate::model::{CoverKey, Date, Lang, Problem, Quoted, RawField, RawReturn, Reason, Rejection};
+use crate::model::{CoverKey, Date, Format, Lang, Problem, Quoted, RawField, RawReturn, Reason, Rejection};
 use crate::normalize::scalar;
 use crate::provenance::SourceRef;
 use crate::schema::{Questionnaire, Schemas};
@@ -54,7 +54,14 @@ fn text(f: &RawField) -> String {
 }
 
 /// Binds a raw return. `file` names the file in focal-point provenance.
-pub fn bind<'s>(raw: &RawReturn, ctx: &BindContext<'s>, file: &str) -> Result<Bound<'s>, Rejection> {
+pub fn bind<'s>(
+    raw: &RawReturn,
+    ctx: &BindContext<'s>,
+    file: &str,
+    format: Format,
+) -> Result<Bound<'s>, Rejection> {
+    // Where a missing cover field is looked for, in this file's terms.
+    let xml = format == Format::Xml;
     let mut problems = Vec::new();
     let mut fields: Vec<(CoverKey, &RawField)> = Vec::new();
     for (key, field) in &raw.cover {
@@ -96,7 +103,11 @@ pub fn bind<'s>(raw: &RawReturn, ctx: &BindContext<'s>, file: &str) -> Result<Bo
     let q_field = get(CoverKey::Questionnaire).ok_or_else(|| {
         let mut r = Rejection::new(
             Reason::MissingQuestionnaire,
-            "no questionnaire on the cover (a row with \"questionnaire\" in column A and the id in column C)",
+            if xml {
+                "no questionnaire: an art32 return names it in the root element's questionnaire attribute (or a <questionnaire> element), an online-form submission in the root element's id attribute"
+            } else {
+                "no questionnaire on the cover (a row with \"questionnaire\" in column A and the id in column C)"
+            },
         );
         r.iso3 = named_iso3.clone();
         r
@@ -160,7 +171,11 @@ pub fn bind<'s>(raw: &RawReturn, ctx: &BindContext<'s>, file: &str) -> Result<Bo
         None => {
             let mut r = Rejection::new(
                 Reason::MissingState,
-                "no State on the cover (a row with \"state\" in column A)",
+                if xml {
+                    "no State: an art32 return names it in a <state> element (its code attribute or its text), an online-form submission in a <state> field"
+                } else {
+                    "no State on the cover (a row with \"state\" in column A)"
+                },
             );
             r.questionnaire = Some(questionnaire.id.clone());
             return Err(r);

@@ -651,7 +651,7 @@ pub fn read_return(
         Err(r) => return Outcome::Rejected(r),
     };
     problems.extend(raw.problems.iter().cloned());
-    let bound = match bind(&raw, &ctx.bind, rel) {
+    let bound = match bind(&raw, &ctx.bind, rel, format) {
         Ok(b) => b,
         Err(r) => return Outcome::Rejected(r),
     };

@@ -805,3 +805,74 @@ fn submissions_that_deprecate_each_other_are_ranked_not_both_dropped() {
     assert_eq!(status_reason(&cycle, "a.xml").0, "superseded");
     assert_ne!(fra_untoc(&cycle)["status"], "missing");
 }
+
+// ---------------------------------------------------------------- nothing dropped silently
+
+/// The warnings of a manifest entry with this code: (ref, message).
+fn warnings_coded(e: &serde_json::Value, code: &str) -> Vec<(String, String)> {
+    e["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["code"] == code)
+        .map(|w| (w["ref"].as_str().unwrap().to_owned(), w["message"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+#[test]
+fn a_second_value_or_comment_in_an_answer_is_a_warning_and_the_first_counts() {
+    let native = r#"<?xml version="1.0" encoding="UTF-8"?>
+<return xmlns="urn:art32:return:1" questionnaire="UNTOC-2026" version="1" language="en">
+  <state code="FRA"/>
+  <submitted>2026-02-14</submitted>
+  <answer question="UNTOC.5.1"><value>yes</value><value>no</value></answer>
+  <answer question="UNTOC.5.TA"><value>yes</value><comment>first</comment><comment>second</comment></answer>
+</return>
+"#;
+    let cycle = with_files(&[("native.xml", native)]);
+    let e = cycle.manifest_entry("native.xml");
+    assert_eq!(e["status"], "accepted", "{e}");
+    let dups = warnings_coded(&e, "duplicate-element");
+    let refs: Vec<&str> = dups.iter().map(|(r, _)| r.as_str()).collect();
+    assert_eq!(refs, ["/return/answer[1]/value[2] (line 5)", "/return/answer[2]/comment[2] (line 6)"]);
+    assert!(dups[0].1.contains("/return/answer[1]/value[1] (line 5)"), "{dups:?}");
+    let a = by_question(&cycle.csv("answers.csv"));
+    assert_eq!(a["UNTOC.5.1"]["value"], "yes");
+    assert_eq!(a["UNTOC.5.1"]["source_ref"], "/return/answer[1]/value[1] (line 5)");
+    let needs = cycle.csv("needs.csv");
+    let need = needs.iter().find(|n| n["question"] == "UNTOC.5.TA").unwrap();
+    assert_eq!(need["comment"], "first", "{need:?}");
+}
+
+#[test]
+fn a_form_field_given_twice_is_a_warning_and_the_first_counts() {
+    let form = r#"<data id="UNTOC-2026" version="1">
+  <state>FRA</state>
+  <submitted>2026-02-14</submitted>
+  <UNTOC_5_1>yes</UNTOC_5_1>
+  <grp><UNTOC_5_1>no</UNTOC_5_1></grp>
+</data>
+"#;
+    let cycle = with_files(&[("form.xml", form)]);
+    let e = cycle.manifest_entry("form.xml");
+    let dups = warnings_coded(&e, "duplicate-element");
+    assert_eq!(dups.len(), 1, "{e}");
+    assert_eq!(dups[0].0, "/data/grp[1]/UNTOC_5_1[1] (line 5)");
+    assert_eq!(by_question(&cycle.csv("answers.csv"))["UNTOC.5.1"]["value"], "yes");
+}
+
+#[test]
+fn a_missing_state_or_questionnaire_is_told_in_xml_terms() {
+    let no_state = r#"<return xmlns="urn:art32:return:1" questionnaire="UNTOC-2026" version="1"><answer question="UNTOC.5.1">yes</answer></return>"#;
+    let no_questionnaire = r#"<return xmlns="urn:art32:return:1"><state code="FRA"/></return>"#;
+    let cycle = with_files(&[("no-state.xml", no_state), ("no-questionnaire.xml", no_questionnaire)]);
+    for (file, reason, element) in [
+        ("no-state.xml", "missing-state", "<state>"),
+        ("no-questionnaire.xml", "missing-questionnaire", "questionnaire attribute"),
+    ] {
+        let e = cycle.manifest_entry(file);
+        assert_eq!(e["reason"], reason, "{e}");
+        let message = e["message"].as_str().unwrap();
+        assert!(message.contains(element) && !message.contains("column"), "{message}");
+    }
+}

@@ -544,6 +544,19 @@ fn unknown(node: &Node, problems: &mut Vec<Problem>) {
     ));
 }
 
+/// Keeps the first of an element that an answer holds once (its value, its
+/// comment, a form field); another is not read, and says so.
+fn once<'n>(slot: &mut Option<&'n Node>, n: &'n Node, problems: &mut Vec<Problem>) {
+    match slot {
+        None => *slot = Some(n),
+        Some(first) => problems.push(Problem::warning(
+            "duplicate-element",
+            n.source(),
+            format!("<{}> given again, not read; the one at {} is", n.name, first.source()),
+        )),
+    }
+}
+
 fn children<'n>(nodes: &'n [Node], node: &'n Node) -> impl Iterator<Item = &'n Node> + 'n {
     std::iter::successors(node.first_child.map(|i| &nodes[i]), move |n| n.next_sibling.map(|i| &nodes[i]))
 }
@@ -630,20 +643,19 @@ fn native_answer(nodes: &[Node], a: &Node, out: &mut RawReturn) {
         ));
         return;
     };
-    let mut value: Option<RawField> = None;
+    let mut value: Option<&Node> = None;
     let mut assistance = Vec::new();
-    let mut comment = None;
+    let mut comment: Option<&Node> = None;
     for c in children(nodes, a) {
         match c.name.as_str() {
-            "value" => {
-                value.get_or_insert_with(|| c.field());
-            }
+            "value" => once(&mut value, c, &mut out.problems),
             "assistance" => assistance.push(c.field()),
-            "comment" => comment = Some(c.field()).filter(|f| !f.value.is_blank()),
+            "comment" => once(&mut comment, c, &mut out.problems),
             _ => unknown(c, &mut out.problems),
         }
     }
-    let answer = value.unwrap_or_else(|| a.field());
+    let answer = value.map_or_else(|| a.field(), Node::field);
+    let comment = comment.map(Node::field).filter(|f| !f.value.is_blank());
     out.answers.push(RawAnswer {
         question: question.to_owned(),
         id_source: a.attr_source("question"),
@@ -749,9 +761,7 @@ fn online_form(nodes: &[Node]) -> RawReturn {
                 1 => &mut entry.1,
                 _ => &mut entry.2,
             };
-            if slot.is_none() {
-                *slot = Some(n);
-            }
+            once(slot, n, &mut out.problems);
             continue;
         }
         if n.first_child.is_none() {

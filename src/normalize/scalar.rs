@@ -1,13 +1,39 @@
 //! Numbers and dates as people type them.
 
+use std::borrow::Cow;
+
 use crate::model::{Date, Lang, Quoted, RawValue};
+
+/// Full-width forms of ASCII (`１７`, `２０２６－０３－０１`, typed with an East
+/// Asian input method) and the ideographic space, as their ASCII
+/// characters: what NFKC makes of them (SPEC 3.4), done here alone since
+/// the rest of NFKC would change nothing a number or a date may hold. And
+/// the digits of Arabic script (`١٧`, Persian `۱۷`) with its decimal and
+/// thousands separators, as Arabic returns may type them.
+fn narrow(t: &str) -> Cow<'_, str> {
+    if t.is_ascii() {
+        return Cow::Borrowed(t);
+    }
+    t.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            '\u{0660}'..='\u{0669}' => char::from_u32(c as u32 - 0x0660 + u32::from(b'0')).unwrap_or(c),
+            '\u{06F0}'..='\u{06F9}' => char::from_u32(c as u32 - 0x06F0 + u32::from(b'0')).unwrap_or(c),
+            '\u{066B}' => '.',
+            '\u{066C}' => ',',
+            c => c,
+        })
+        .collect::<String>()
+        .into()
+}
 
 /// A date from a date cell, an ISO 8601 string (`2026-02-14`, optionally
 /// with a time), or day-first `dd/mm/yyyy` / `dd.mm.yyyy`.
 pub fn date(value: &RawValue) -> Result<Date, String> {
     match value {
         RawValue::Date(d) => Ok(*d),
-        RawValue::Text(t) => date_text(t.trim()).ok_or_else(|| {
+        RawValue::Text(t) => date_text(narrow(t).trim()).ok_or_else(|| {
             format!("{} is not a date (expected YYYY-MM-DD, dd/mm/yyyy or dd.mm.yyyy)", Quoted(t.trim()))
         }),
         RawValue::Int(_) | RawValue::Float(_) => {
@@ -49,7 +75,7 @@ pub fn number(value: &RawValue, lang: Option<Lang>) -> Result<f64, String> {
         RawValue::Int(i) => Ok(*i as f64),
         RawValue::Float(f) if f.is_finite() => Ok(*f),
         RawValue::Text(t) => {
-            number_text(t.trim(), lang).ok_or_else(|| format!("{} is not a number", Quoted(t.trim())))
+            number_text(narrow(t).trim(), lang).ok_or_else(|| format!("{} is not a number", Quoted(t.trim())))
         }
         RawValue::Error(e) => Err(format!("the cell holds the error {e}")),
         other => Err(format!("{other} is not a number")),
@@ -139,6 +165,9 @@ mod tests {
             ("14.02.2026", "2026-02-14"),
             ("4/2/2026", "2026-02-04"),
             (" 29/02/2024 ", "2024-02-29"),
+            // Full-width, as an East Asian input method types them.
+            ("２０２６－０３－０１", "2026-03-01"),
+            ("\u{3000}０１／０３／２０２６", "2026-03-01"),
         ];
         for (input, want) in ok {
             assert_eq!(date(&t(input)).map(|d| d.to_string()), Ok(want.to_string()), "{input}");
@@ -150,6 +179,20 @@ mod tests {
         }
         assert!(date(&RawValue::Float(46067.0)).is_err());
         assert!(date(&RawValue::Error("#N/A".into())).is_err());
+    }
+
+    #[test]
+    fn full_width_and_arabic_script_digits_are_numbers() {
+        assert_eq!(number(&t("１７"), None), Ok(17.0));
+        assert_eq!(number(&t("－１，２３４．５"), Some(Lang::Zh)), Ok(-1234.5));
+        assert_eq!(number(&t("１ ２３４"), None), Ok(1234.0));
+        // Arabic-script digits and separators.
+        assert_eq!(number(&t("١٧"), Some(Lang::Ar)), Ok(17.0));
+        assert_eq!(number(&t("١٬٢٣٤٫٥"), Some(Lang::Ar)), Ok(1234.5));
+        assert_eq!(number(&t("۱۷"), None), Ok(17.0));
+        assert_eq!(date(&t("١٤/٠٢/٢٠٢٦")).map(|d| d.to_string()), Ok("2026-02-14".to_string()));
+        // Other scripts' digits stay text.
+        assert!(number(&t("१७"), None).is_err());
     }
 
     #[test]

@@ -495,10 +495,11 @@ impl<'de> Deserialize<'de> for Problem {
 
 impl Problem {
     /// Every problem code art32 emits (a unit test checks the sources against it).
-    pub const CODES: [&'static str; 16] = [
+    pub const CODES: [&'static str; 17] = [
         "duplicate-answer",
         "duplicate-column",
         "duplicate-cover-field",
+        "duplicate-element",
         "header-incomplete",
         "inconsistent-need",
         "invalid-value",

@@ -242,6 +242,35 @@ fn an_error_cell_is_an_invalid_answer_not_a_crash() {
     assert_eq!((row["status"].as_str(), row["required_missing"].as_str()), ("incomplete", "UNTOC.5.1"));
 }
 
+#[test]
+fn an_answer_typed_beside_its_empty_cell_is_a_wrong_column_warning() {
+    let c = TestCycle::new();
+    let mut rows = full_answers("UNTOC-2026", &[]);
+    let at = rows.iter().position(|r| matches!(&r[0], V::T(id) if id == "UNTOC.5.1")).unwrap();
+    // The answer cell (C) left empty, "No" typed in column F, which has no header;
+    // on another row, a note beside an answer that is there is not reported.
+    rows[at][2] = V::E;
+    rows[at].resize(6, V::E);
+    rows[at][5] = V::S("No");
+    rows[at + 1].resize(6, V::E);
+    rows[at + 1][5] = V::S("a note");
+    ReturnSheet::new("UNTOC-2026", "FRA", V::D(2026, 3, 1), "en")
+        .answers("Answers", rows)
+        .write(&c.inbox("r.xlsx"));
+    c.run(&[]);
+    let e = c.manifest_entry("r.xlsx");
+    let wrong: Vec<&serde_json::Value> =
+        e["warnings"].as_array().unwrap().iter().filter(|w| w["code"] == "wrong-column").collect();
+    let row = at + 3;
+    assert_eq!(wrong.len(), 1, "{e}");
+    assert_eq!(wrong[0]["ref"], format!("Answers!F{row}"), "{e}");
+    let message = wrong[0]["message"].as_str().unwrap();
+    assert!(message.contains("\"No\"") && message.contains(&format!("Answers!C{row}")), "{message}");
+    // Not read: the question stays unanswered.
+    let compliance = compliance_row(&c, "FRA", "UNTOC-2026");
+    assert_eq!(compliance["required_missing"], "UNTOC.5.1", "{compliance:?}");
+}
+
 /// A valid return plus a sheet with cells at A1 and XFD1048576.
 fn sparse_giant(c: &TestCycle) {
     let mut wb = Workbook::new();

@@ -19,7 +19,7 @@ use regex::Regex;
 use super::{cfb, grid};
 use crate::discover::Limits;
 use crate::model::{
-    ColumnKey, Date, Format, Problem, RawAnswer, RawField, RawReturn, RawValue, Reason, Rejection,
+    ColumnKey, Date, Format, Problem, Quoted, RawAnswer, RawField, RawReturn, RawValue, Reason, Rejection,
 };
 use crate::normalize::fold::fold;
 use crate::provenance::SourceRef;
@@ -347,6 +347,27 @@ impl<'v> ReturnBuilder<'v> {
                     .then(|| (code.clone(), RawField { value, source: SourceRef::cell_in(sheet, row, *col) }))
             })
             .collect();
+        if answer.value.is_blank() && h.columns.contains_key(&ColumnKey::Answer) {
+            // An empty answer cell, and a value in a column no header names:
+            // an answer typed beside its cell (SPEC 2: "answer in the wrong
+            // column"). It is not read, and says so.
+            for (_, col, value) in cells.iter() {
+                let named = *col == id_col
+                    || h.columns.values().any(|c| c == col)
+                    || h.marks.iter().any(|(_, c)| c == col);
+                if !named && !value.is_blank() {
+                    self.out.problems.push(Problem::warning(
+                        "wrong-column",
+                        SourceRef::cell_in(sheet, row, *col),
+                        format!(
+                            "{} in a column without a header, and the answer cell {} of {id} is empty: not read as the answer",
+                            Quoted(&value.to_string()),
+                            answer.source
+                        ),
+                    ));
+                }
+            }
+        }
         self.out.answers.push(RawAnswer {
             question: id,
             id_source: SourceRef::cell_in(sheet, row, id_col),

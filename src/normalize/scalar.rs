@@ -28,8 +28,8 @@ fn narrow(t: &str) -> Cow<'_, str> {
         .into()
 }
 
-/// A date from a date cell, an ISO 8601 string (`2026-02-14`, optionally
-/// with a time), or day-first `dd/mm/yyyy` / `dd.mm.yyyy`.
+/// A date from a date cell, an ISO 8601 string (`2026-02-14`, or `20260214`,
+/// optionally with a time), or day-first `dd/mm/yyyy` / `dd.mm.yyyy`.
 pub fn date(value: &RawValue) -> Result<Date, String> {
     match value {
         RawValue::Date(d) => Ok(*d),
@@ -52,6 +52,13 @@ fn date_text(t: &str) -> Option<Date> {
             return Some(d);
         }
         return None;
+    }
+    // ISO 8601's basic format: `20260214`, optionally with a time.
+    if let Some(ymd) = t.get(..8).filter(|d| d.bytes().all(|b| b.is_ascii_digit())) {
+        let rest = &t[8..];
+        if rest.is_empty() || rest.starts_with('T') {
+            return Date::new(ymd[..4].parse().ok()?, ymd[4..6].parse().ok()?, ymd[6..].parse().ok()?);
+        }
     }
     let sep = if t.contains('/') { '/' } else { '.' };
     let mut parts = t.split(sep);
@@ -167,14 +174,26 @@ mod tests {
             (" 29/02/2024 ", "2024-02-29"),
             // Full-width, as an East Asian input method types them.
             ("２０２６－０３－０１", "2026-03-01"),
+            // ISO 8601's basic format.
+            ("20260214", "2026-02-14"),
+            ("20260214T103000Z", "2026-02-14"),
             ("\u{3000}０１／０３／２０２６", "2026-03-01"),
         ];
         for (input, want) in ok {
             assert_eq!(date(&t(input)).map(|d| d.to_string()), Ok(want.to_string()), "{input}");
         }
-        for bad in
-            ["31/02/2026", "2026-13-01", "02/14/26", "14-02-2026", "tomorrow", "2026-02-14x", "1/1/1/2026"]
-        {
+        for bad in [
+            "31/02/2026",
+            "2026-13-01",
+            "02/14/26",
+            "14-02-2026",
+            "tomorrow",
+            "2026-02-14x",
+            "1/1/1/2026",
+            "20261301",
+            "202602141",
+            "2026021",
+        ] {
             assert!(date(&t(bad)).is_err(), "{bad}");
         }
         assert!(date(&RawValue::Float(46067.0)).is_err());

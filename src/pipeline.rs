@@ -118,8 +118,10 @@ pub struct FileContext<'a> {
 /// Runs the batch on a cycle folder.
 pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunReport, RunError> {
     let phase = Phases::start();
-    // Repair what a run killed while replacing the outputs may have left.
+    // Repair what a run killed while replacing the outputs may have left,
+    // then make sure that replacing the output folder loses nothing.
     emit::recover(&config.out);
+    emit::check_out(&config.out)?;
     let cycle = Cycle::load(&config.cycle_dir)?;
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = config.threads {

@@ -182,6 +182,35 @@ fn a_run_killed_while_writing_leaves_the_previous_outputs_whole() {
     assert_eq!(leftovers(c.path()), Vec::<String>::new());
 }
 
+#[test]
+fn an_output_folder_holding_other_files_is_refused_and_left_as_it_was() {
+    let c = TestCycle::new();
+    let refused = |out: &Path| {
+        let r = run(&["run", c.path().to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"]);
+        let err = String::from_utf8_lossy(&r.stderr).into_owned();
+        assert_eq!(r.status.code(), Some(2), "{err}");
+        err
+    };
+    // `--out` the cycle folder itself: the outputs would replace the cycle.
+    let err = refused(c.path());
+    assert!(err.contains("cycle.toml") && err.contains("inbox"), "{err}");
+    assert!(c.path().join("cycle.toml").is_file() && c.path().join("inbox").is_dir());
+    // A folder of the officer's own.
+    let mine = c.path().join("mine");
+    std::fs::create_dir(&mine).unwrap();
+    std::fs::write(mine.join("notes.txt"), "keep me").unwrap();
+    let err = refused(&mine);
+    assert!(err.contains("notes.txt"), "{err}");
+    assert_eq!(std::fs::read_dir(&mine).unwrap().count(), 1);
+    // The outputs of an earlier run, with report.xlsx open in Excel and a
+    // desktop's file beside them: replaced.
+    c.run(&["-q"]);
+    std::fs::write(c.out().join("~$report.xlsx"), b"\x05owner").unwrap();
+    std::fs::write(c.out().join(".DS_Store"), b"\0\0\0\x01Bud1").unwrap();
+    c.run(&["-q"]);
+    assert!(c.out().join("manifest.jsonl").is_file());
+}
+
 // ------------------------------------------------- fault injection (feature)
 
 /// A panic injected into two files' processing (one a return, one not)

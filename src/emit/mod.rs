@@ -144,6 +144,48 @@ pub fn write_all(out: &Path, run: &RunOutput<'_>) -> Result<(), EmitError> {
     result
 }
 
+/// Refuses an output folder that holds anything but art32's outputs.
+///
+/// The outputs replace the whole folder at once ([`write_all`]), so whatever
+/// else it held would be lost: `--out .` in a cycle folder would take the
+/// cycle file, the register and the inbox with it. A folder that does not
+/// exist yet, an empty one, or one that holds only outputs of an earlier
+/// run (and the lock and desktop files left beside them) is fine.
+pub fn check_out(out: &Path) -> Result<(), EmitError> {
+    let entries = match std::fs::read_dir(out) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        // Not a folder, or not readable: write_all says so, with its error.
+        Err(_) => return Ok(()),
+    };
+    let ours: Vec<&'static str> = outputs().iter().map(|o| o.file_name()).collect();
+    let mut foreign: Vec<String> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        // Office lock files (report.xlsx open in Excel) and the files a
+        // desktop leaves in a folder it shows are not the officer's work.
+        .filter(|name| !ours.contains(&name.as_str()) && crate::discover::ignored_by_name(name).is_none())
+        .collect();
+    if foreign.is_empty() {
+        return Ok(());
+    }
+    foreign.sort();
+    let shown: Vec<&str> = foreign.iter().take(5).map(String::as_str).collect();
+    let more = if foreign.len() > shown.len() {
+        format!(" and {} more", foreign.len() - shown.len())
+    } else {
+        String::new()
+    };
+    Err(EmitError {
+        path: out.to_path_buf(),
+        source: io::Error::other(format!(
+            "the output folder holds files art32 did not write ({}{more}); the outputs replace the whole folder, \
+             so choose an empty folder, a new one, or the output folder of an earlier run",
+            shown.join(", ")
+        )),
+    })
+}
+
 /// The folder that holds `out`, and `out`'s own name.
 fn parent_and_name(out: &Path) -> (PathBuf, String) {
     let parent = match out.parent() {

@@ -170,7 +170,7 @@ pub fn bind<'s>(
         }
         None => {
             let mut r = Rejection::new(
-                Reason::MissingState,
+                Reason::UnknownState,
                 if xml {
                     "no State: an art32 return names it in a <state> element (its code attribute or its text), an online-form submission in a <state> field"
                 } else {

@@ -637,9 +637,8 @@ pub enum Reason {
     MissingQuestionnaire,
     /// A questionnaire or version this cycle does not accept.
     UnknownQuestionnaire,
-    /// No State named on the cover.
-    MissingState,
-    /// A State that is not in the register.
+    /// No State of the register named (SPEC 6.4): none named, or one that
+    /// is not in the register; the message tells which.
     UnknownState,
     /// Byte-identical to another file (or a re-sent online submission).
     Duplicate,
@@ -685,7 +684,6 @@ impl Reason {
             Reason::NotAReturn => "not-a-return",
             Reason::MissingQuestionnaire => "missing-questionnaire",
             Reason::UnknownQuestionnaire => "unknown-questionnaire",
-            Reason::MissingState => "missing-state",
             Reason::UnknownState => "unknown-state",
             Reason::Duplicate => "duplicate",
             Reason::Superseded => "superseded",

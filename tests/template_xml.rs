@@ -78,7 +78,7 @@ fn a_blank_xml_template_reads_back_as_a_return_without_a_state() {
     let out = run(&["check", "--schemas", schemas.to_str().unwrap(), path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("rejected (missing-state)"), "{stdout}");
+    assert!(stdout.contains("rejected (unknown-state)"), "{stdout}");
 }
 
 #[test]

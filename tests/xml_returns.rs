@@ -867,7 +867,7 @@ fn a_missing_state_or_questionnaire_is_told_in_xml_terms() {
     let no_questionnaire = r#"<return xmlns="urn:art32:return:1"><state code="FRA"/></return>"#;
     let cycle = with_files(&[("no-state.xml", no_state), ("no-questionnaire.xml", no_questionnaire)]);
     for (file, reason, element) in [
-        ("no-state.xml", "missing-state", "<state>"),
+        ("no-state.xml", "unknown-state", "<state>"),
         ("no-questionnaire.xml", "missing-questionnaire", "questionnaire attribute"),
     ] {
         let e = cycle.manifest_entry(file);

@@ -159,10 +159,10 @@ pub struct Register {
 impl Register {
     /// Reads parties.csv.
     pub fn load(path: &Path) -> Result<Register, CycleError> {
-        let mut rdr = csv::ReaderBuilder::new()
-            .flexible(false)
-            .from_path(path)
+        let bytes = std::fs::read(path)
             .map_err(|e| CycleError::new(path, None, format!("cannot read the register: {e}")))?;
+        let lines = Lines::of(&bytes);
+        let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(bytes.as_slice());
         let headers = rdr.headers().map_err(|e| CycleError::new(path, Some(1), e.to_string()))?.clone();
         let col = |name: &str| -> Result<usize, CycleError> {
             headers
@@ -183,8 +183,8 @@ impl Register {
         let mut parties: Vec<Party> = Vec::new();
         for rec in rdr.records() {
             let rec =
-                rec.map_err(|e| CycleError::new(path, e.position().map(|p| p.line()), e.to_string()))?;
-            let line = rec.position().map_or(0, |p| p.line());
+                rec.map_err(|e| CycleError::new(path, e.position().map(|p| lines.at(p)), e.to_string()))?;
+            let line = rec.position().map_or(0, |p| lines.at(p));
             let field = |i: usize| rec.get(i).unwrap_or("").trim();
             let iso3 = field(c_iso).to_owned();
             if iso3.len() != 3 || !iso3.bytes().all(|b| b.is_ascii_uppercase()) {
@@ -309,6 +309,43 @@ impl FocalPoint {
     }
 }
 
+/// The lines of a CSV file, to tell on which one a record starts. The csv
+/// reader's own line count is one short after a CRLF line end (it counts
+/// the `\n` only once it has read past it, and a record's position can be
+/// that `\n`): a record starts at its first byte that ends no line.
+struct Lines {
+    /// Offsets of the `\n` bytes, in order.
+    newlines: Vec<u64>,
+    len: u64,
+    line_ends: Vec<u64>,
+}
+
+impl Lines {
+    fn of(bytes: &[u8]) -> Self {
+        let newlines =
+            bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i as u64).collect();
+        let line_ends = bytes
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| matches!(b, b'\r' | b'\n'))
+            .map(|(i, _)| i as u64)
+            .collect();
+        Lines { newlines, len: bytes.len() as u64, line_ends }
+    }
+
+    /// The one-based line of the record at `pos`.
+    fn at(&self, pos: &csv::Position) -> u64 {
+        // Past the line-end bytes the position may sit on.
+        let mut start = pos.byte().min(self.len);
+        let mut k = self.line_ends.partition_point(|&o| o < start);
+        while self.line_ends.get(k) == Some(&start) {
+            start += 1;
+            k += 1;
+        }
+        self.newlines.partition_point(|&o| o < start) as u64 + 1
+    }
+}
+
 /// Reads focal-points.csv (a missing or empty file means none).
 pub fn load_focal_points(path: &Path, register: &Register) -> Result<Vec<FocalPoint>, CycleError> {
     let bytes = match std::fs::read(path) {
@@ -319,6 +356,7 @@ pub fn load_focal_points(path: &Path, register: &Register) -> Result<Vec<FocalPo
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Vec::new());
     }
+    let lines = Lines::of(&bytes);
     let mut rdr = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
     let headers = rdr.headers().map_err(|e| CycleError::new(path, Some(1), e.to_string()))?.clone();
     let col = |name: &str| -> Result<usize, CycleError> {
@@ -339,8 +377,8 @@ pub fn load_focal_points(path: &Path, register: &Register) -> Result<Vec<FocalPo
         path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
     let mut out = Vec::new();
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| CycleError::new(path, e.position().map(|p| p.line()), e.to_string()))?;
-        let line = rec.position().map_or(0, |p| p.line());
+        let rec = rec.map_err(|e| CycleError::new(path, e.position().map(|p| lines.at(p)), e.to_string()))?;
+        let line = rec.position().map_or(0, |p| lines.at(p));
         let f = |i: usize| rec.get(cols[i]).unwrap_or("").trim().to_owned();
         let iso3 = f(0);
         if register.get(&iso3).is_none() {

@@ -438,6 +438,24 @@ fn a_bad_region_in_parties_csv_exits_2_naming_the_file_and_line() {
 }
 
 #[test]
+fn lines_are_named_alike_with_crlf_line_ends() {
+    // The register with Windows line ends: the bad region is still on line 3.
+    let parties = PARTIES.replace("ESP,Spain,WEOG", "ESP,Spain,EUROPE").replace('\n', "\r\n");
+    let c = TestCycle::with_register(&parties, "");
+    let err = run_fails(c.path(), &[]);
+    assert!(err.contains("parties.csv:3:") && err.contains("EUROPE"), "{err}");
+    // A focal point's source names its own line, not the one before.
+    let focal = "iso3,name,institution,email,phone,designated_on\r\n\
+                 FRA,Jeanne Martin,Ministère,j.martin@example.fr,+33 1,2024-01-01\r\n\
+                 ESP,Lucía Gómez,Ministerio,l.gomez@example.es,+34 9,2024-01-01\r\n";
+    let c = TestCycle::with_register(&PARTIES.replace('\n', "\r\n"), focal);
+    c.run(&["-q"]);
+    let followup = c.csv("followup.csv");
+    let esp = followup.iter().find(|r| r["iso3"] == "ESP").unwrap();
+    assert_eq!(esp["focal_point_source"], "focal-points.csv:3", "{esp:?}");
+}
+
+#[test]
 fn an_output_folder_under_a_regular_file_exits_2_naming_the_path() {
     let c = TestCycle::new();
     let blocker = c.path().join("blocker");

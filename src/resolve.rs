@@ -79,7 +79,8 @@ pub fn resolve(records: &[FileRecord]) -> Resolution {
             }
         }
         // 2. Online submissions re-sent under the same instanceID: the same
-        // content is a duplicate; different content cannot be told apart.
+        // content is a duplicate (SPEC 6.3); different content is ranked by
+        // the rules below, like any two returns (date, answers, sha256).
         let mut first_of_instance: BTreeMap<&str, usize> = BTreeMap::new();
         live.retain(|&i| {
             let Some(ret) = records[i].as_return() else { return true };
@@ -101,7 +102,6 @@ pub fn resolve(records: &[FileRecord]) -> Resolution {
                         };
                         false
                     } else {
-                        conflicts.insert(key.clone());
                         true
                     }
                 }

@@ -623,15 +623,20 @@ fn a_resent_submission_with_the_same_content_is_a_duplicate() {
 }
 
 #[test]
-fn the_same_instance_id_with_different_content_is_flagged_conflicting() {
+fn the_same_instance_id_with_different_content_is_ranked_like_any_two_returns() {
+    // SPEC 6.3: only the same content is a duplicate; otherwise the later
+    // date counts, and conflicting-returns is for returns that tie.
     let one = odk("uuid:0004-same", None, "2026-03-02", "yes");
     let other = odk("uuid:0004-same", None, "2026-03-05", "no");
     let cycle = with_files(&[("1-one.xml", &one), ("2-other.xml", &other)]);
-    let statuses: BTreeSet<String> =
-        ["1-one.xml", "2-other.xml"].iter().map(|p| status_reason(&cycle, p).0).collect();
-    assert_eq!(statuses, BTreeSet::from(["accepted".to_owned(), "superseded".to_owned()]));
+    assert_eq!(status_reason(&cycle, "2-other.xml"), ("accepted".into(), None));
+    assert_eq!(status_reason(&cycle, "1-one.xml"), ("superseded".into(), Some("superseded".into())));
     let row = fra_untoc(&cycle);
-    assert!(row["flags"].split(';').any(|f| f == "conflicting-returns"), "{row:?}");
+    assert!(!row["flags"].contains("conflicting-returns"), "{row:?}");
+    // The same date and as many answers: they tie, and are flagged.
+    let tie = odk("uuid:0004-same", None, "2026-03-02", "no");
+    let cycle = with_files(&[("1-one.xml", &one), ("2-tie.xml", &tie)]);
+    assert!(fra_untoc(&cycle)["flags"].split(';').any(|f| f == "conflicting-returns"));
 }
 
 #[test]

@@ -391,10 +391,47 @@ pub fn read(c: &Candidate, limits: &Limits) -> ReadOutcome {
         EntryKind::File => {}
     }
     if let Some((reason, msg)) = ignored_by_name(&c.rel) {
-        let size = std::fs::symlink_metadata(&c.path).map_or(0, |m| m.len());
-        let ex = Examined::unread(size);
+        // Not a return, but the manifest still gives its SHA-256 (SPEC 7)
+        // when it can be read.
+        let ex = match load(&c.path, limits) {
+            Ok(bytes) => Examined {
+                size: bytes.len() as u64,
+                sha256: hex(&Sha256::digest(&bytes)),
+                bytes: Vec::new(),
+                format: Format::Unknown,
+                unpacked: None,
+            },
+            Err(Unloaded::NotAFile(what)) => return not_a_file(what),
+            Err(_) => Examined::unread(std::fs::symlink_metadata(&c.path).map_or(0, |m| m.len())),
+        };
         return settled((Some(ex), Verdict::Ignore(reason, msg)));
     }
+    match load(&c.path, limits) {
+        Ok(bytes) => {
+            let sha256 = hex(&Sha256::digest(&bytes));
+            Ok((bytes, sha256))
+        }
+        Err(Unloaded::NotAFile(what)) => not_a_file(what),
+        Err(Unloaded::Unreadable(message)) => {
+            settled((None, Verdict::Reject(Rejection::new(Reason::Unreadable, message))))
+        }
+        Err(Unloaded::TooLarge(size, message)) => settled((
+            Some(Examined::unread(size)),
+            Verdict::Reject(Rejection::new(Reason::TooLarge, message)),
+        )),
+    }
+}
+
+/// Why a file's bytes were not loaded.
+enum Unloaded {
+    NotAFile(&'static str),
+    Unreadable(String),
+    /// Its size (or what was read of it), and the message.
+    TooLarge(u64, String),
+}
+
+/// A file's bytes, within the size limit.
+fn load(path: &Path, limits: &Limits) -> Result<Vec<u8>, Unloaded> {
     // Without waiting: an entry replaced by a named pipe since the listing
     // must not stop the run (reads of a regular file do not change).
     let mut options = std::fs::OpenOptions::new();
@@ -404,44 +441,28 @@ pub fn read(c: &Candidate, limits: &Limits) -> ReadOutcome {
         use std::os::unix::fs::OpenOptionsExt;
         options.custom_flags(libc::O_NONBLOCK);
     }
-    let file = match options.open(&c.path) {
-        Ok(f) => f,
-        Err(e) => {
-            return settled((
-                None,
-                Verdict::Reject(Rejection::new(Reason::Unreadable, format!("cannot open: {e}"))),
-            ));
-        }
-    };
+    let file = options.open(path).map_err(|e| Unloaded::Unreadable(format!("cannot open: {e}")))?;
     let size = match file.metadata() {
-        Ok(m) if !m.is_file() => return not_a_file(special(&m.file_type())),
+        Ok(m) if !m.is_file() => return Err(Unloaded::NotAFile(special(&m.file_type()))),
         m => m.map_or(0, |m| m.len()),
     };
     if size > limits.max_file_bytes {
-        let ex = Examined::unread(size);
-        let verdict = Verdict::Reject(Rejection::new(
-            Reason::TooLarge,
+        return Err(Unloaded::TooLarge(
+            size,
             format!("{size} bytes, over the limit of {} bytes", limits.max_file_bytes),
         ));
-        return settled((Some(ex), verdict));
     }
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    if let Err(e) = file.take(limits.max_file_bytes + 1).read_to_end(&mut bytes) {
-        return settled((
-            None,
-            Verdict::Reject(Rejection::new(Reason::Unreadable, format!("cannot read: {e}"))),
-        ));
-    }
+    file.take(limits.max_file_bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Unloaded::Unreadable(format!("cannot read: {e}")))?;
     if bytes.len() as u64 > limits.max_file_bytes {
-        let ex = Examined::unread(bytes.len() as u64);
-        let verdict = Verdict::Reject(Rejection::new(
-            Reason::TooLarge,
+        return Err(Unloaded::TooLarge(
+            bytes.len() as u64,
             format!("over the limit of {} bytes", limits.max_file_bytes),
         ));
-        return settled((Some(ex), verdict));
     }
-    let sha256 = hex(&Sha256::digest(&bytes));
-    Ok((bytes, sha256))
+    Ok(bytes)
 }
 
 /// The format of a file told from its bytes, and whether it is processed,

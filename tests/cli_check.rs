@@ -93,9 +93,18 @@ fn schema_check_names_the_line_of_a_duplicate_question_id() {
 
 #[test]
 fn schema_check_names_the_line_of_a_question_id_with_bad_syntax() {
-    schema_error("UNTOC-2026.toml", "id = \"UNTOC.5.3\"", 0, 0, "does not match", |_| {
+    schema_error("UNTOC-2026.toml", "id = \"UNTOC.5.3\"", 0, 0, "does not match [A-Z]+(\\.", |_| {
         Some("id = \"UNTOC-5-3\"".into())
     });
+}
+
+#[test]
+fn a_question_id_need_not_start_with_its_instrument_code() {
+    // SPEC 3.4 asks of an id only its syntax and that it be unique.
+    let (dir, _) =
+        broken_schemas("UNTOC-2026.toml", "id = \"UNTOC.5.3\"", 0, |_| Some("id = \"CTOC.5.3\"".into()));
+    let out = run(&["schema", "check", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]

@@ -392,7 +392,7 @@ fn load_questionnaire(
         let qid = q.id.get_ref().clone();
         let line = lines.line(at(&q.id));
         if !matches(&QUESTION_ID, &qid) {
-            err(at(&q.id), format!("question id {qid:?} does not match [A-Z]+(.[0-9A-Za-z]+)+"));
+            err(at(&q.id), format!("question id {qid:?} does not match [A-Z]+(\\.[0-9A-Za-z]+)+"));
         }
         if let Some((file, first)) = seen_questions.get(&qid) {
             err(at(&q.id), format!("question id {qid:?} is already defined at {}:{first}", file.display()));
@@ -403,14 +403,6 @@ fn load_questionnaire(
             && other != qid
         {
             err(at(&q.id), format!("question ids {other:?} and {qid:?} differ only in case"));
-        }
-        if let Some(inst) = instrument
-            && !qid.starts_with(&format!("{}.", inst.code()))
-        {
-            err(
-                at(&q.id),
-                format!("question id {qid:?} does not start with the instrument code {}", inst.code()),
-            );
         }
         if !section_ids.contains_key(q.section.get_ref()) {
             err(

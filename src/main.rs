@@ -262,7 +262,10 @@ fn init_logging(verbose: u8, quiet: bool, bars: bool) {
         let fmt = tracing_subscriber::fmt::layer().with_writer(layer.get_stderr_writer()).with_target(false);
         let _ = tracing_subscriber::registry().with(fmt.with_filter(filter)).with(layer).try_init();
     } else {
-        let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_target(false);
+        // Colours only on a terminal: not in a log file or a pipe.
+        let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let fmt =
+            tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_target(false).with_ansi(ansi);
         let _ = tracing_subscriber::registry().with(fmt.with_filter(filter)).try_init();
     }
 }

@@ -9,7 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use calamine::{Reader, Xlsx, open_workbook};
+use calamine::{Data, Reader, Xlsx, open_workbook};
 use common::*;
 
 fn demo_out() -> (tempfile::TempDir, PathBuf) {
@@ -148,6 +148,16 @@ fn the_workbook_holds_the_same_rows_as_the_csvs() {
     );
     assert_eq!(sheet_rows(&mut wb, "Compliance"), csv_rows(&out.join("compliance.csv"), &["cycle"]));
     assert_eq!(sheet_rows(&mut wb, "Needs"), csv_rows(&out.join("needs.csv"), &["cycle"]));
+    // Cells keep their types: `bound` is a boolean, not the text "true".
+    let needs = wb.worksheet_range("Needs").unwrap();
+    let bound = needs
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .position(|h| matches!(h, Data::String(s) if s == "bound"))
+        .unwrap();
+    assert!(needs.rows().skip(1).all(|r| matches!(r[bound], Data::Bool(_))), "{:?}", needs.rows().nth(1));
     let followup = sheet_rows(&mut wb, "Follow-up");
     let without_institution: Vec<Vec<String>> = followup
         .iter()

@@ -21,3 +21,12 @@ fn a_complete_xlsx_return_is_accepted_and_complete() {
     let types: Vec<&str> = needs.iter().map(|r| r["assistance_type"].as_str()).collect();
     assert_eq!(types, ["legal-advice", "training"]);
 }
+
+#[test]
+fn logs_to_a_pipe_carry_no_colour_codes() {
+    let c = TestCycle::new();
+    let out = c.run(&["-vv"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("discovered"), "{stderr}");
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+}

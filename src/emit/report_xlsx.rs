@@ -37,6 +37,8 @@ enum X {
     D(Date),
     /// A compliance status, coloured.
     S(ComplianceStatus),
+    /// A boolean (TRUE or FALSE in Excel).
+    B(bool),
     /// Nothing.
     E,
 }
@@ -129,6 +131,9 @@ fn write_cell(ws: &mut Worksheet, row: u32, col: u16, cell: &X, f: &Formats) -> 
             };
             ws.write_string_with_format(row, col, s.code(), fmt)?;
         }
+        X::B(b) => {
+            ws.write_boolean(row, col, *b)?;
+        }
         X::E => {}
     }
     Ok(())
@@ -200,6 +205,7 @@ fn cell_pixels(cell: &X) -> u32 {
         X::N(n) | X::P(n) => number(*n),
         X::D(_) => 68,
         X::S(s) => text_pixels(s.code()),
+        X::B(b) => text_pixels(if *b { "TRUE" } else { "FALSE" }),
         X::E => 0,
     }
 }
@@ -464,7 +470,7 @@ fn build(run: &RunOutput<'_>) -> Result<Vec<u8>, XlsxError> {
                     t(&n.iso3),
                     t(&n.state),
                     t(n.region),
-                    t(if n.bound { "true" } else { "false" }),
+                    X::B(n.bound),
                     t(n.instrument.code()),
                     t(&n.questionnaire),
                     t(&n.question),

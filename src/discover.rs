@@ -208,11 +208,11 @@ fn walk(inbox: &Path, limits: &Limits, now: std::time::SystemTime, out: &mut Vec
             continue;
         };
         let rel = format!("{prefix}{name}");
-        let depth = open.len();
         let kind = match std::fs::symlink_metadata(&path) {
             Ok(m) if m.file_type().is_symlink() => EntryKind::Symlink,
             Ok(m) if m.is_dir() => {
-                if depth + 1 > limits.max_depth {
+                // This folder's level: 1 for a folder in the inbox itself.
+                if open.len() > limits.max_depth {
                     EntryKind::TooDeep
                 } else {
                     let prefix = format!("{rel}/");
@@ -638,6 +638,33 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn folders_are_walked_down_to_the_depth_limit_in_name_order() {
+        let dir = tempfile::tempdir().unwrap();
+        for rel in ["a/b/c/deep.txt", "a/b/two.txt", "a/one.txt", "b.txt", "a/b/c2/x.txt"] {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, rel).unwrap();
+        }
+        let listed = |max_depth: usize| -> Vec<(String, EntryKind)> {
+            let limits = Limits { max_depth, ..Limits::default() };
+            list(dir.path(), &limits).unwrap().into_iter().map(|c| (c.rel, c.kind)).collect()
+        };
+        // Two levels of folders: a (level 1) and a/b (level 2); a/b/c is too deep.
+        assert_eq!(
+            listed(2),
+            [
+                ("a/b/c".to_owned(), EntryKind::TooDeep),
+                ("a/b/c2".to_owned(), EntryKind::TooDeep),
+                ("a/b/two.txt".to_owned(), EntryKind::File),
+                ("a/one.txt".to_owned(), EntryKind::File),
+                ("b.txt".to_owned(), EntryKind::File),
+            ]
+        );
+        let all: Vec<String> = listed(3).into_iter().map(|(rel, _)| rel).collect();
+        assert_eq!(all, ["a/b/c/deep.txt", "a/b/c2/x.txt", "a/b/two.txt", "a/one.txt", "b.txt"]);
+    }
 
     #[test]
     fn a_stamp_is_taken_only_of_a_regular_file_that_has_settled() {

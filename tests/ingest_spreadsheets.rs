@@ -247,15 +247,18 @@ fn an_answer_typed_beside_its_empty_cell_is_a_wrong_column_warning() {
     let c = TestCycle::new();
     let mut rows = full_answers("UNTOC-2026", &[]);
     let at = rows.iter().position(|r| matches!(&r[0], V::T(id) if id == "UNTOC.5.1")).unwrap();
-    // The answer cell (C) left empty, "No" typed in column F, which has no header;
-    // on another row, a note beside an answer that is there is not reported.
+    // The answer cell (C) left empty, a note in the State's own column F
+    // (headed "Ref. no.": not an answer), and "No" typed in column G, which
+    // has no header; on the next row, a value beside an answer that is
+    // there is not reported.
     rows[at][2] = V::E;
-    rows[at].resize(6, V::E);
-    rows[at][5] = V::S("No");
-    rows[at + 1].resize(6, V::E);
-    rows[at + 1][5] = V::S("a note");
+    rows[at].resize(7, V::E);
+    rows[at][5] = V::S("see annex");
+    rows[at][6] = V::S("No");
+    rows[at + 1].resize(7, V::E);
+    rows[at + 1][6] = V::S("a note");
     ReturnSheet::new("UNTOC-2026", "FRA", V::D(2026, 3, 1), "en")
-        .answers("Answers", rows)
+        .table("Answers", vec!["id", "question", "answer", "assistance", "comment", "Ref. no."], rows)
         .write(&c.inbox("r.xlsx"));
     c.run(&[]);
     let e = c.manifest_entry("r.xlsx");
@@ -263,7 +266,7 @@ fn an_answer_typed_beside_its_empty_cell_is_a_wrong_column_warning() {
         e["warnings"].as_array().unwrap().iter().filter(|w| w["code"] == "wrong-column").collect();
     let row = at + 3;
     assert_eq!(wrong.len(), 1, "{e}");
-    assert_eq!(wrong[0]["ref"], format!("Answers!F{row}"), "{e}");
+    assert_eq!(wrong[0]["ref"], format!("Answers!G{row}"), "{e}");
     let message = wrong[0]["message"].as_str().unwrap();
     assert!(message.contains("\"No\"") && message.contains(&format!("Answers!C{row}")), "{message}");
     // Not read: the question stays unanswered.

@@ -264,6 +264,9 @@ fn take(cells: &mut [Cell], col: u32) -> Option<RawValue> {
 struct Header {
     columns: BTreeMap<ColumnKey, u32>,
     marks: Vec<(String, u32)>,
+    /// Columns whose header cell holds some other text (a State's own
+    /// column, a note): not read, but headed.
+    headed: Vec<u32>,
 }
 
 /// Turns sheets of cells into a raw return.
@@ -354,7 +357,8 @@ impl<'v> ReturnBuilder<'v> {
             for (_, col, value) in cells.iter() {
                 let named = *col == id_col
                     || h.columns.values().any(|c| c == col)
-                    || h.marks.iter().any(|(_, c)| c == col);
+                    || h.marks.iter().any(|(_, c)| c == col)
+                    || h.headed.contains(col);
                 if !named && !value.is_blank() {
                     self.out.problems.push(Problem::warning(
                         "wrong-column",
@@ -383,12 +387,14 @@ impl<'v> ReturnBuilder<'v> {
         let mut columns: BTreeMap<ColumnKey, u32> = BTreeMap::new();
         let mut marks = Vec::new();
         let mut others = Vec::new();
+        let mut headed = Vec::new();
         for (_, col, value) in cells {
             let RawValue::Text(t) = value else { continue };
             if let Some(code) = checkbox_code(t, self.vocab) {
                 marks.push((code, *col));
             } else if let Some(key) = self.vocab.column_key(t) {
                 if let Some(first) = columns.get(&key) {
+                    headed.push(*col);
                     self.out.problems.push(Problem::warning(
                         "duplicate-column",
                         SourceRef::cell_in(sheet, row, *col),
@@ -403,15 +409,16 @@ impl<'v> ReturnBuilder<'v> {
                 }
             } else if !t.trim().is_empty() {
                 others.push(t.trim().to_owned());
+                headed.push(*col);
             }
         }
         let has_id = columns.contains_key(&ColumnKey::Id);
         let has_answer = columns.contains_key(&ColumnKey::Answer) || !marks.is_empty();
         if has_id && columns.contains_key(&ColumnKey::Answer) {
-            return Some(Header { columns, marks });
+            return Some(Header { columns, marks, headed });
         }
         if has_id && has_answer && !marks.is_empty() {
-            return Some(Header { columns, marks });
+            return Some(Header { columns, marks, headed });
         }
         // `id` plus other header-like cells, but no `answer`: a damaged header.
         if has_id && (columns.len() > 1 || !others.is_empty()) {

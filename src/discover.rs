@@ -11,6 +11,7 @@
 pub mod container;
 mod stored;
 mod styles;
+mod tidy;
 
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};

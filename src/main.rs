@@ -248,10 +248,13 @@ fn init_logging(verbose: u8, quiet: bool, bars: bool) {
     let default = if quiet {
         "error"
     } else {
+        // The libraries' own warnings (calamine's about number formats it
+        // does not know, say) name no file and change nothing art32
+        // reports: they show from -vvv on, like their debug output.
         match verbose {
-            0 => "warn",
-            1 => "info",
-            2 => "warn,art32=debug",
+            0 => "error,art32=warn",
+            1 => "error,art32=info",
+            2 => "error,art32=debug",
             _ => "debug",
         }
     };

@@ -11,6 +11,10 @@
 //! identical once `source_file` and `source_ref` (which name the file and the
 //! cell or element) are left out.
 //!
+//! `fixtures/suites/` holds the xlsx twin of each questionnaire as two
+//! office suites save it, Gnumeric and LibreOffice, in .ods, .xlsx and .xls
+//! (`fixtures/make_suite_twins.sh`): each must give the xlsx twin's records.
+//!
 //! One allowance, dictated by the formats themselves: the `raw` text of a
 //! `multi-choice` answer is compared as its list of codes, because an ODK
 //! select_multiple can only separate its choice names with spaces
@@ -27,14 +31,22 @@ use common::*;
 
 const QUESTIONNAIRES: [&str; 4] = ["UNTOC-2026", "TIP-2026", "SOM-2026", "FIREARMS-2026"];
 
-/// (name used in the tests, file name in each questionnaire folder, manifest format)
-const FORMATS: [(&str, &str, &str); 6] = [
+/// (name used in the tests, file name in each questionnaire folder, manifest
+/// format): the twins of `fixtures/twins/`, then the xlsx twin as Gnumeric
+/// and LibreOffice save it (`fixtures/suites/`, `fixtures/make_suite_twins.sh`).
+const FORMATS: [(&str, &str, &str); 12] = [
     ("xlsx", "return.xlsx", "xlsx"),
     ("xls", "return.xls", "xls"),
     ("ods", "return.ods", "ods"),
     ("xlsb", "return.xlsb", "xlsb"),
     ("xml", "return.xml", "xml"),
     ("odk", "return.odk.xml", "xml"),
+    ("gnumeric-ods", "../../suites/Q/gnumeric.ods", "ods"),
+    ("gnumeric-xlsx", "../../suites/Q/gnumeric.xlsx", "xlsx"),
+    ("gnumeric-xls", "../../suites/Q/gnumeric.xls", "xls"),
+    ("libreoffice-ods", "../../suites/Q/libreoffice.ods", "ods"),
+    ("libreoffice-xlsx", "../../suites/Q/libreoffice.xlsx", "xlsx"),
+    ("libreoffice-xls", "../../suites/Q/libreoffice.xls", "xls"),
 ];
 
 /// The columns that name where a record was read, not what it says.
@@ -68,8 +80,11 @@ fn run_format(file: &str) -> Outputs {
     let schemas = format!("schemas = {:?}", repo().join("schemas").display().to_string());
     std::fs::write(cycle.path().join("cycle.toml"), toml.replace(relative, &schemas)).unwrap();
     for q in QUESTIONNAIRES {
-        let from = twins().join(q).join(file);
-        std::fs::copy(&from, cycle.inbox(&format!("{q}/{file}")))
+        // A suite's file is named in its questionnaire's folder of suites/.
+        let file = file.replace("/Q/", &format!("/{q}/"));
+        let from = twins().join(q).join(&file);
+        let name = file.rsplit('/').next().unwrap_or(&file);
+        std::fs::copy(&from, cycle.inbox(&format!("{q}/{name}")))
             .unwrap_or_else(|e| panic!("{}: {e}", from.display()));
     }
     cycle.run(&["-q"]);
@@ -78,7 +93,7 @@ fn run_format(file: &str) -> Outputs {
 
 /// The outputs of one format, computed once per test binary.
 fn outputs(format: &str) -> &'static Outputs {
-    static CACHE: [OnceLock<Outputs>; 6] = [const { OnceLock::new() }; 6];
+    static CACHE: [OnceLock<Outputs>; FORMATS.len()] = [const { OnceLock::new() }; FORMATS.len()];
     let i = FORMATS.iter().position(|f| f.0 == format).unwrap_or_else(|| panic!("no format {format}"));
     CACHE[i].get_or_init(|| run_format(FORMATS[i].1))
 }
@@ -151,7 +166,7 @@ fn every_twin_is_read_and_accepted() {
         let manifest = &outputs(name).manifest;
         assert_eq!(manifest.len(), QUESTIONNAIRES.len(), "{name}: {manifest:?}");
         for q in QUESTIONNAIRES {
-            let path = format!("{q}/{file}");
+            let path = format!("{q}/{}", file.rsplit('/').next().unwrap_or(file));
             let e =
                 manifest.iter().find(|e| e["path"] == path.as_str()).unwrap_or_else(|| panic!("no {path}"));
             assert_eq!(e["status"], "accepted", "{path}: {e}");
@@ -228,4 +243,17 @@ twins_agree! {
     needs_xlsb_xml: "needs.csv", "xlsb", "xml";
     needs_xlsb_odk: "needs.csv", "xlsb", "odk";
     needs_xml_odk: "needs.csv", "xml", "odk";
+
+    answers_xlsx_gnumeric_ods: "answers.csv", "xlsx", "gnumeric-ods";
+    answers_xlsx_gnumeric_xlsx: "answers.csv", "xlsx", "gnumeric-xlsx";
+    answers_xlsx_gnumeric_xls: "answers.csv", "xlsx", "gnumeric-xls";
+    answers_xlsx_libreoffice_ods: "answers.csv", "xlsx", "libreoffice-ods";
+    answers_xlsx_libreoffice_xlsx: "answers.csv", "xlsx", "libreoffice-xlsx";
+    answers_xlsx_libreoffice_xls: "answers.csv", "xlsx", "libreoffice-xls";
+    needs_xlsx_gnumeric_ods: "needs.csv", "xlsx", "gnumeric-ods";
+    needs_xlsx_gnumeric_xlsx: "needs.csv", "xlsx", "gnumeric-xlsx";
+    needs_xlsx_gnumeric_xls: "needs.csv", "xlsx", "gnumeric-xls";
+    needs_xlsx_libreoffice_ods: "needs.csv", "xlsx", "libreoffice-ods";
+    needs_xlsx_libreoffice_xlsx: "needs.csv", "xlsx", "libreoffice-xlsx";
+    needs_xlsx_libreoffice_xls: "needs.csv", "xlsx", "libreoffice-xls";
 }

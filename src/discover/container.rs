@@ -225,9 +225,17 @@ pub fn check_spreadsheet(
             let mut sink = Sink::new(&name, size, records, None);
             sink.write_all(w.part()).map_err(|e| damaged(&format!("entry {name:?}"), &e))?;
             sink.verdict(&name, limits)?;
-            continue;
+        } else {
+            inflate_capped(archive, i, &name, size, copy.as_mut(), records, limits)?;
         }
-        inflate_capped(archive, i, &name, size, copy.as_mut(), records, limits)?;
+        // An ods's content, in the copy, without the indentation calamine
+        // cannot read (super::tidy).
+        if name == "content.xml"
+            && let Some(w) = copy.as_mut()
+            && let Some(tidy) = super::tidy::ods_content(w.part())
+        {
+            w.replace_part(&tidy);
+        }
     }
     let copy = copy.and_then(StoredZip::finish);
     if copy.is_none() {

@@ -165,6 +165,16 @@ impl StoredZip {
         }
     }
 
+    /// Puts `new` in place of the bytes of the part being written (a part
+    /// art32 has rewritten, [`super::tidy`]), under the checksum of `new`.
+    pub(crate) fn replace_part(&mut self, new: &[u8]) {
+        let (Some(at), Some(open)) = (self.data_at(), self.open.as_ref()) else { return };
+        let index = open.index;
+        self.bytes.truncate(at);
+        self.bytes.extend_from_slice(new);
+        self.entries[index].crc = libdeflater::crc32(new);
+    }
+
     /// The bytes of the part being written so far.
     pub(crate) fn part(&self) -> &[u8] {
         self.data_at().and_then(|at| self.bytes.get(at..)).unwrap_or(&[])

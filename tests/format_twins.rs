@@ -13,7 +13,9 @@
 //!
 //! `fixtures/suites/` holds the xlsx twin of each questionnaire as two
 //! office suites save it, Gnumeric and LibreOffice, in .ods, .xlsx and .xls
-//! (`fixtures/make_suite_twins.sh`): each must give the xlsx twin's records.
+//! (`fixtures/make_suite_twins.sh`), and with its text cells in rich text
+//! (the first word bold) as openpyxl and then Gnumeric save it: each must
+//! give the xlsx twin's records.
 //!
 //! One allowance, dictated by the formats themselves: the `raw` text of a
 //! `multi-choice` answer is compared as its list of codes, because an ODK
@@ -33,8 +35,9 @@ const QUESTIONNAIRES: [&str; 4] = ["UNTOC-2026", "TIP-2026", "SOM-2026", "FIREAR
 
 /// (name used in the tests, file name in each questionnaire folder, manifest
 /// format): the twins of `fixtures/twins/`, then the xlsx twin as Gnumeric
-/// and LibreOffice save it (`fixtures/suites/`, `fixtures/make_suite_twins.sh`).
-const FORMATS: [(&str, &str, &str); 12] = [
+/// and LibreOffice save it (`fixtures/suites/`, `fixtures/make_suite_twins.sh`),
+/// and with its text cells in rich text, as openpyxl and then Gnumeric save it.
+const FORMATS: [(&str, &str, &str); 14] = [
     ("xlsx", "return.xlsx", "xlsx"),
     ("xls", "return.xls", "xls"),
     ("ods", "return.ods", "ods"),
@@ -47,6 +50,8 @@ const FORMATS: [(&str, &str, &str); 12] = [
     ("libreoffice-ods", "../../suites/Q/libreoffice.ods", "ods"),
     ("libreoffice-xlsx", "../../suites/Q/libreoffice.xlsx", "xlsx"),
     ("libreoffice-xls", "../../suites/Q/libreoffice.xls", "xls"),
+    ("openpyxl-rich-xlsx", "../../suites/Q/openpyxl-rich.xlsx", "xlsx"),
+    ("gnumeric-rich-xlsx", "../../suites/Q/gnumeric-rich.xlsx", "xlsx"),
 ];
 
 /// The columns that name where a record was read, not what it says.
@@ -256,4 +261,8 @@ twins_agree! {
     needs_xlsx_libreoffice_ods: "needs.csv", "xlsx", "libreoffice-ods";
     needs_xlsx_libreoffice_xlsx: "needs.csv", "xlsx", "libreoffice-xlsx";
     needs_xlsx_libreoffice_xls: "needs.csv", "xlsx", "libreoffice-xls";
+    answers_xlsx_openpyxl_rich_xlsx: "answers.csv", "xlsx", "openpyxl-rich-xlsx";
+    answers_xlsx_gnumeric_rich_xlsx: "answers.csv", "xlsx", "gnumeric-rich-xlsx";
+    needs_xlsx_openpyxl_rich_xlsx: "needs.csv", "xlsx", "openpyxl-rich-xlsx";
+    needs_xlsx_gnumeric_rich_xlsx: "needs.csv", "xlsx", "gnumeric-rich-xlsx";
 }

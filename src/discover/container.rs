@@ -236,6 +236,14 @@ pub fn check_spreadsheet(
         {
             w.replace_part(&tidy);
         }
+        // And an xlsx's runs of rich text keep the white space at their
+        // edges, as the office suites show it (super::tidy).
+        if (is_shared_strings(&name) || (part_key(&name).contains("worksheets/") && is_xml_part(&name)))
+            && let Some(w) = copy.as_mut()
+            && let Some(tidy) = super::tidy::xlsx_runs(w.part())
+        {
+            w.replace_part(&tidy);
+        }
     }
     let copy = copy.and_then(StoredZip::finish);
     if copy.is_none() {

@@ -10,6 +10,15 @@
 //! line end in it, right inside `table:table-row`, `table:table-cell` or
 //! `table:covered-table-cell`) carries nothing in ODF, where a cell's text is
 //! in its paragraphs: it is left out of the copy, every other byte kept.
+//!
+//! calamine's xlsx reader trims the white space at both ends of every `<t>`
+//! that does not say `xml:space="preserve"`, then joins the runs of a rich
+//! text. Gnumeric writes a run's separating space at its edge without that
+//! attribute (`<r><t>Oui,</t></r><r><t> en partie</t></r>`), so that
+//! "Oui, en partie" read as "Oui,en partie", an invalid answer, where Excel,
+//! LibreOffice and Gnumeric all show the space. In the shared strings and the
+//! worksheets of the copy, the `<t>` of a run that does not say how to treat
+//! its white space says to keep it.
 
 use memchr::memmem;
 use quick_xml::events::Event;
@@ -89,6 +98,59 @@ pub(crate) fn ods_content(xml: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// The attribute a run's text gets.
+const PRESERVE: &[u8] = b" xml:space=\"preserve\"";
+
+/// An xlsx part (shared strings, a worksheet) whose runs' texts keep their
+/// white space, or `None` when no run needed it (or when the reader stops
+/// on an error, which calamine then reports on the part as it is).
+pub(crate) fn xlsx_runs(xml: &[u8]) -> Option<Vec<u8>> {
+    // Runs are `<r>` (or `<x:r>`); a cell is `<c r="A1">`, a row `<row`.
+    if memmem::find(xml, b"<r>").is_none() && memmem::find(xml, b":r>").is_none() {
+        return None;
+    }
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let config = reader.config_mut();
+    config.check_end_names = false;
+    config.trim_text(false);
+    config.expand_empty_elements = false;
+    let mut out: Option<Vec<u8>> = None;
+    let mut copied = 0;
+    // Per open element, whether it is a run.
+    let mut open: Vec<bool> = Vec::new();
+    loop {
+        let before = usize::try_from(reader.buffer_position()).ok()?;
+        match reader.read_event().ok()? {
+            Event::Start(e) => {
+                let local = e.local_name();
+                if local.as_ref() == "t"
+                    && open.last() == Some(&true)
+                    && e.attributes().with_checks(false).flatten().all(|a| a.key.as_ref() != "xml:space")
+                {
+                    // Right after `<` and the element's name.
+                    let at = before.checked_add(1 + e.name().as_ref().len())?;
+                    if xml.get(before) != Some(&b'<') {
+                        return None;
+                    }
+                    let o = out.get_or_insert_with(|| Vec::with_capacity(xml.len() + 4096));
+                    o.extend_from_slice(xml.get(copied..at)?);
+                    o.extend_from_slice(PRESERVE);
+                    copied = at;
+                }
+                open.push(local.as_ref() == "r");
+            }
+            Event::End(_) => {
+                open.pop();
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    let mut out = out?;
+    out.extend_from_slice(xml.get(copied..)?);
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,6 +164,26 @@ mod tests {
             tidy,
             "<?xml version=\"1.0\"?>\n<office:document-content>\n <office:body>\n  <office:spreadsheet>\n   <table:table table:name=\"Cover\">\n    <table:table-row><table:table-cell office:value-type=\"string\"><text:p>state</text:p></table:table-cell><table:table-cell/><table:table-cell office:value-type=\"string\"><text:p><text:span>Fr</text:span> <text:span>ance</text:span></text:p><text:p>second</text:p></table:table-cell></table:table-row>\n   </table:table>\n  </office:spreadsheet>\n </office:body>\n</office:document-content>\n"
         );
+    }
+
+    #[test]
+    fn the_text_of_a_run_keeps_its_white_space() {
+        let sheet = r#"<row r="5"><c r="C5" t="inlineStr"><is><r><rPr><b val="true"/></rPr><t>Oui,</t></r><r><rPr/><t> en partie</t></r></is></c><c r="D5" t="inlineStr"><is><t> plain </t></is></c></row>"#;
+        let tidy = String::from_utf8(xlsx_runs(sheet.as_bytes()).unwrap()).unwrap();
+        assert_eq!(
+            tidy,
+            sheet
+                .replace("<t>", "<t xml:space=\"preserve\">")
+                .replace("<is><t xml:space=\"preserve\"> plain", "<is><t> plain")
+        );
+        // A prefixed run, and one that says already.
+        let prefixed =
+            r#"<x:si><x:r><x:t>a </x:t></x:r><x:r><x:t xml:space="preserve"> b</x:t></x:r></x:si>"#;
+        let tidy = String::from_utf8(xlsx_runs(prefixed.as_bytes()).unwrap()).unwrap();
+        assert_eq!(tidy, prefixed.replacen("<x:t>", "<x:t xml:space=\"preserve\">", 1));
+        // No runs, or runs that say already: nothing to do.
+        assert_eq!(xlsx_runs(br#"<si><t> a </t></si>"#), None);
+        assert_eq!(xlsx_runs(br#"<si><r><t xml:space="preserve"> a</t></r></si>"#), None);
     }
 
     #[test]

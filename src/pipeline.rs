@@ -123,6 +123,7 @@ pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunReport, Run
     emit::recover(&config.out);
     emit::check_out(&config.out)?;
     let cycle = Cycle::load(&config.cycle_dir)?;
+    emit::check_out_of_inbox(&config.out, &cycle.inbox)?;
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = config.threads {
         builder = builder.num_threads(n);

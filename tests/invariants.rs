@@ -202,6 +202,10 @@ fn an_output_folder_holding_other_files_is_refused_and_left_as_it_was() {
     let err = refused(&mine);
     assert!(err.contains("notes.txt"), "{err}");
     assert_eq!(std::fs::read_dir(&mine).unwrap().count(), 1);
+    // A folder inside the inbox, existing or not.
+    let err = refused(&c.path().join("inbox").join("out"));
+    assert!(err.contains("inside the inbox"), "{err}");
+    assert!(!c.path().join("inbox/out").exists());
     // The outputs of an earlier run, with report.xlsx open in Excel and a
     // desktop's file beside them: replaced.
     c.run(&["-q"]);

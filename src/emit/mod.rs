@@ -186,6 +186,40 @@ pub fn check_out(out: &Path) -> Result<(), EmitError> {
     })
 }
 
+/// Refuses an output folder inside the inbox: the next run would list the
+/// outputs as received files (and report.xlsx as a return that is not one).
+pub fn check_out_of_inbox(out: &Path, inbox: &Path) -> Result<(), EmitError> {
+    let Ok(inbox) = std::fs::canonicalize(inbox) else { return Ok(()) };
+    // The output folder may not exist yet: its nearest existing ancestor,
+    // resolved, then the rest of its path.
+    let mut existing = out.to_path_buf();
+    let mut rest = Vec::new();
+    let resolved = loop {
+        match std::fs::canonicalize(&existing) {
+            Ok(p) => break p,
+            Err(_) => match (existing.file_name(), existing.parent()) {
+                (Some(name), Some(parent)) => {
+                    rest.push(name.to_owned());
+                    existing =
+                        if parent.as_os_str().is_empty() { PathBuf::from(".") } else { parent.to_path_buf() };
+                }
+                _ => return Ok(()),
+            },
+        }
+    };
+    let out_resolved = rest.iter().rev().fold(resolved, |p, name| p.join(name));
+    if out_resolved.starts_with(&inbox) {
+        return Err(EmitError {
+            path: out.to_path_buf(),
+            source: io::Error::other(format!(
+                "the output folder is inside the inbox ({}): the next run would read the outputs as received files",
+                inbox.display()
+            )),
+        });
+    }
+    Ok(())
+}
+
 /// The folder that holds `out`, and `out`'s own name.
 fn parent_and_name(out: &Path) -> (PathBuf, String) {
     let parent = match out.parent() {

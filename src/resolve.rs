@@ -108,10 +108,23 @@ pub fn resolve(records: &[FileRecord]) -> Resolution {
             }
         });
         // 3. Online edits: a submission that another one deprecates.
-        let deprecated: BTreeMap<&str, usize> = live
-            .iter()
-            .filter_map(|&i| records[i].as_return()?.deprecated_id.as_deref().map(|d| (d, i)))
-            .collect();
+        // Of two edits of one submission, the one the usual order ranks
+        // first (date, answers, sha256) names it: never the one whose path
+        // happens to sort last.
+        let order = |i: usize| {
+            let r = records[i].as_return();
+            (r.and_then(|r| r.submitted), r.map_or(0, |r| r.answered), records[i].sha256.as_str())
+        };
+        let mut deprecated: BTreeMap<&str, usize> = BTreeMap::new();
+        for &i in &live {
+            let Some(d) = records[i].as_return().and_then(|r| r.deprecated_id.as_deref()) else { continue };
+            match deprecated.get(d) {
+                Some(&j) if order(j) >= order(i) => {}
+                _ => {
+                    deprecated.insert(d, i);
+                }
+            }
+        }
         let deprecator = |i: usize| {
             records[i]
                 .as_return()

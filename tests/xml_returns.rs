@@ -881,3 +881,17 @@ fn a_missing_state_or_questionnaire_is_told_in_xml_terms() {
         assert!(message.contains(element) && !message.contains("column"), "{message}");
     }
 }
+
+#[test]
+fn of_two_edits_of_one_submission_the_message_names_the_one_ranked_first() {
+    let original = odk("uuid:0009-orig", None, "2026-03-01", "yes");
+    let early = odk("uuid:0009-early", Some("uuid:0009-orig"), "2026-03-02", "no");
+    let late = odk("uuid:0009-late", Some("uuid:0009-orig"), "2026-03-05", "partial");
+    // Whichever edit's path sorts last, the later edit is named.
+    for (early_path, late_path) in [("b-early.xml", "a-late.xml"), ("a-early.xml", "b-late.xml")] {
+        let cycle = with_files(&[("0-original.xml", &original), (early_path, &early), (late_path, &late)]);
+        let e = cycle.manifest_entry("0-original.xml");
+        assert_eq!(e["reason"], "deprecated", "{e}");
+        assert!(e["message"].as_str().unwrap().contains(late_path), "{e}");
+    }
+}

@@ -603,7 +603,14 @@ fn sniff_zip(bytes: &[u8], ext: &str, limits: &Limits) -> Result<Sniffed, Reject
         Ok(a) => a,
         Err(e) => return Ok(Sniffed::BrokenZip(e.to_string())),
     };
-    let has = |n: &str| archive.file_names_raw().any(|x| x.eq_ignore_ascii_case(n.as_bytes()));
+    // A part's name as calamine looks it up: any case, and `\` read as `/`
+    // (Windows' Compress-Archive writes `xl\workbook.xml`).
+    let same = |x: &u8, y: u8| x.eq_ignore_ascii_case(&y) || (*x == b'\\' && y == b'/');
+    let has = |n: &str| {
+        archive
+            .file_names_raw()
+            .any(|x| x.len() == n.len() && x.iter().zip(n.bytes()).all(|(a, b)| same(a, b)))
+    };
     let format = if has("xl/workbook.bin") {
         Format::Xlsb
     } else if has("xl/workbook.xml") {

@@ -437,3 +437,36 @@ fn compliance_row(c: &TestCycle, iso3: &str, q: &str) -> BTreeMap<String, String
         .find(|r| r["iso3"] == iso3 && r["questionnaire"] == q)
         .unwrap_or_else(|| panic!("no compliance row {iso3} {q}"))
 }
+
+#[test]
+fn a_workbook_zipped_with_backslashes_in_its_part_names_is_read_the_same() {
+    // Windows' Compress-Archive (PowerShell 5) names parts `xl\workbook.xml`.
+    use std::io::{Read, Write};
+    let original = std::fs::read(repo().join("fixtures/twins/UNTOC-2026/return.xlsx")).unwrap();
+    let mut from = zip::ZipArchive::new(std::io::Cursor::new(original.as_slice())).unwrap();
+    let mut to = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let deflated =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..from.len() {
+        let mut part = from.by_index(i).unwrap();
+        let name = part.name().unwrap().replace('/', "\\");
+        let mut bytes = Vec::new();
+        part.read_to_end(&mut bytes).unwrap();
+        to.start_file(name, deflated).unwrap();
+        to.write_all(&bytes).unwrap();
+    }
+    let rezipped = to.finish().unwrap().into_inner();
+    let answers = |bytes: &[u8]| {
+        let c = TestCycle::new();
+        std::fs::write(c.inbox("r.xlsx"), bytes).unwrap();
+        c.run(&[]);
+        assert_eq!(c.manifest_entry("r.xlsx")["status"], "accepted", "{}", c.manifest_entry("r.xlsx"));
+        c.csv("answers.csv")
+            .into_iter()
+            .map(|r| (r["question"].clone(), r["raw"].clone(), r["status"].clone()))
+            .collect::<Vec<_>>()
+    };
+    let read = answers(&rezipped);
+    assert!(read.len() > 30);
+    assert_eq!(read, answers(&original));
+}

@@ -165,7 +165,9 @@ pub fn check_spreadsheet(
         }
         // The name as the zip crate decodes it (what calamine looks entries up
         // by), for the stored copy.
-        let decoded = e.name().ok().map(std::borrow::Cow::into_owned);
+        // In the copy, `\` is `/`, as calamine reads it: its lookups by exact
+        // name (an xlsb's relationships) then find the part.
+        let decoded = e.name().ok().map(|n| n.replace('\\', "/"));
         entries.push((name, decoded, size, e.is_dir(), e.encrypted(), e.crc32()));
     }
     if total > RATIO_GRACE_BYTES && total / total_compressed.max(1) > limits.max_zip_ratio {

@@ -67,6 +67,10 @@ fn u16_at(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
 }
 
+fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
 fn u64_at(b: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?))
 }
@@ -78,7 +82,17 @@ pub fn declared_entries(bytes: &[u8]) -> Option<u64> {
     // The record is 22 bytes plus a comment of at most 65,535 bytes.
     let last = bytes.len().checked_sub(22)?;
     let first = last.saturating_sub(65_535);
-    let at = (first..=last).rev().find(|&i| bytes.get(i..i + 4) == Some(EOCD_SIG.as_slice()))?;
+    let candidates = || (first..=last).rev().filter(|&i| bytes.get(i..i + 4) == Some(EOCD_SIG.as_slice()));
+    // The signature may also stand in the archive's comment: the record is
+    // the last one whose central directory lies before it (zip64 records
+    // say 0xFFFFFFFF there), else the last signature.
+    let plausible = |at: usize| match (u32_at(bytes, at + 12), u32_at(bytes, at + 16)) {
+        (Some(size), Some(offset)) => {
+            size == u32::MAX || offset == u32::MAX || u64::from(offset) + u64::from(size) <= at as u64
+        }
+        _ => false,
+    };
+    let at = candidates().find(|&at| plausible(at)).or_else(|| candidates().next())?;
     let total = u16_at(bytes, at + 10)?;
     if total != 0xFFFF {
         return Some(u64::from(total));
@@ -833,6 +847,22 @@ mod tests {
             w.write_all(data).unwrap();
         }
         w.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn an_end_record_signature_in_the_comment_is_not_the_end_record() {
+        let zip = deflated_zip(&[("a.xml", b"<a/>"), ("b.xml", b"<b/>")]);
+        assert_eq!(declared_entries(&zip), Some(2));
+        // A comment holding the signature, then a made-up count (0x7878) and
+        // a central directory that cannot be where it says.
+        let mut comment = b"note: PK\x05\x06\0\0\0\0xxxx".to_vec();
+        comment.extend_from_slice(&[b'x'; 24]);
+        let mut with = zip.clone();
+        let end = with.len() - 22;
+        with[end + 20..end + 22].copy_from_slice(&u16::try_from(comment.len()).unwrap().to_le_bytes());
+        with.extend_from_slice(&comment);
+        assert_eq!(declared_entries(&with), Some(2));
+        assert!(check_entry_count(&with, &Limits::default()).is_ok());
     }
 
     /// `zip` with the central directory's field at `offset` (16: checksum,

@@ -177,6 +177,23 @@ pub fn check_spreadsheet(
                 mib(limits.max_zip_total_bytes)
             )));
         }
+        // A part compressed otherwise than stored or deflated (7-Zip's
+        // Deflate64, BZIP2, LZMA...): neither art32 nor calamine reads it,
+        // and the container is not damaged for all that.
+        let method = e.compression();
+        if !e.is_dir()
+            && !e.encrypted()
+            && method != zip::CompressionMethod::Stored
+            && method != zip::CompressionMethod::Deflated
+        {
+            return Err(Rejection::new(
+                Reason::Corrupt,
+                format!(
+                    "not a readable spreadsheet: zip entry {name:?} is compressed with {}, which no spreadsheet application writes; save the workbook again, or zip it with standard Deflate",
+                    method_name(method)
+                ),
+            ));
+        }
         // The name as the zip crate decodes it (what calamine looks entries up
         // by), for the stored copy.
         // In the copy, `\` is `/`, as calamine reads it: its lookups by exact
@@ -271,6 +288,26 @@ pub fn check_spreadsheet(
         }
     }
     Ok(copy)
+}
+
+/// A zip compression method as people know it.
+fn method_name(method: zip::CompressionMethod) -> String {
+    // The zip crate names the methods it was built without by number only.
+    let debug = format!("{method:?}");
+    let number = debug
+        .strip_prefix("Unsupported(")
+        .and_then(|r| r.strip_suffix(')'))
+        .and_then(|n| n.parse::<u16>().ok());
+    match number {
+        Some(9) => "Deflate64".into(),
+        Some(12) => "BZIP2".into(),
+        Some(14) => "LZMA".into(),
+        Some(93) => "Zstandard".into(),
+        Some(95) => "XZ".into(),
+        Some(98) => "PPMd".into(),
+        Some(n) => format!("compression method {n}"),
+        None => debug,
+    }
 }
 
 fn lies(name: &str, declared: u64) -> Rejection {
@@ -847,6 +884,17 @@ mod tests {
             w.write_all(data).unwrap();
         }
         w.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_part_compressed_with_another_method_is_named_as_such() {
+        let zip = deflated_zip(&[("xl/workbook.xml", b"<workbook/>"), ("content.xml", b"<a/>")]);
+        // The central directory's method (and, after it, its time): 9 is Deflate64.
+        let deflate64 = patch_central(zip, "content.xml", 10, 9);
+        let mut archive = zip::ZipArchive::new(Cursor::new(deflate64.as_slice())).unwrap();
+        let err = check_spreadsheet(&deflate64, &mut archive, &Limits::default()).unwrap_err();
+        assert_eq!(err.reason, Reason::Corrupt);
+        assert!(err.message.contains("\"content.xml\" is compressed with Deflate64"), "{}", err.message);
     }
 
     #[test]

@@ -351,6 +351,31 @@ impl Output for ReportHtml {
 
     fn write(&self, run: &RunOutput<'_>, w: &mut dyn Write) -> io::Result<()> {
         let html = render(run).map_err(io::Error::other)?;
-        w.write_all(html.as_bytes())
+        w.write_all(without_controls(&html).as_bytes())
+    }
+}
+
+/// The page with every control character a value brought (`&#1;` in an
+/// XML return, say) shown as U+FFFD: HTML allows none but tab and the line
+/// ends, and escaping does not remove them. The template holds none.
+fn without_controls(html: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| {
+        (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+    };
+    if !html.contains(bad) {
+        return html.into();
+    }
+    html.chars().map(|c| if bad(c) { '\u{FFFD}' } else { c }).collect::<String>().into()
+}
+
+#[cfg(test)]
+mod control_tests {
+    #[test]
+    fn control_characters_are_shown_as_replacement_characters() {
+        assert_eq!(
+            super::without_controls("<td>a\u{1}b\u{1b}c\u{9f}</td>\n\t"),
+            "<td>a\u{FFFD}b\u{FFFD}c\u{FFFD}</td>\n\t"
+        );
+        assert!(matches!(super::without_controls("plain"), std::borrow::Cow::Borrowed(_)));
     }
 }

@@ -20,8 +20,15 @@
 //! worksheets of the copy, the `<t>` of a run that does not say how to treat
 //! its white space says to keep it.
 
-use memchr::memmem;
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
 use quick_xml::events::Event;
+
+/// Searchers built once: building one costs more than searching a part.
+static ROW: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"<table:table-row"));
+static RUN: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"<r>"));
+static PREFIXED_RUN: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b":r>"));
 
 /// What an open element is, as far as the rewrite cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,13 +48,28 @@ fn indentation(text: &[u8]) -> bool {
 /// another tag: the cheap test that spares the rewrite to the files that
 /// need none (LibreOffice writes `content.xml` on one line).
 fn indented_rows(xml: &[u8]) -> bool {
-    let Some(first_row) = memmem::find(xml, b"<table:table-row") else { return false };
+    let Some(first_row) = ROW.find(xml) else { return false };
     let rest = &xml[first_row..];
-    memchr::memchr_iter(b'>', rest).any(|at| {
-        let after = &rest[at + 1..];
-        let blank = after.iter().position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'));
-        blank.is_some_and(|n| n > 0 && after[n] == b'<' && indentation(&after[..n]))
-    })
+    // Indentation has a line end: each line end, with the white space
+    // around it, between a `>` and a `<` (each byte looked at once or twice).
+    let ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    let mut from = 0;
+    while let Some(found) = memchr::memchr2(b'\n', b'\r', &rest[from..]) {
+        let at = from + found;
+        let start = rest[from..at].iter().rposition(|b| !ws(b)).map(|k| from + k);
+        let end = rest[at..].iter().position(|b| !ws(b)).map(|k| at + k);
+        if let (Some(start), Some(end)) = (start, end)
+            && rest[start] == b'>'
+            && rest[end] == b'<'
+        {
+            return true;
+        }
+        match end {
+            Some(end) => from = end,
+            None => return false,
+        }
+    }
+    false
 }
 
 /// `content.xml` of an ods without the indentation of its rows and cells,
@@ -106,7 +128,7 @@ const PRESERVE: &[u8] = b" xml:space=\"preserve\"";
 /// on an error, which calamine then reports on the part as it is).
 pub(crate) fn xlsx_runs(xml: &[u8]) -> Option<Vec<u8>> {
     // Runs are `<r>` (or `<x:r>`); a cell is `<c r="A1">`, a row `<row`.
-    if memmem::find(xml, b"<r>").is_none() && memmem::find(xml, b":r>").is_none() {
+    if RUN.find(xml).is_none() && PREFIXED_RUN.find(xml).is_none() {
         return None;
     }
     let mut reader = quick_xml::Reader::from_reader(xml);

@@ -72,6 +72,19 @@ fn indented_rows(xml: &[u8]) -> bool {
     false
 }
 
+/// A reader of a part as calamine reads it (no check of end names, text
+/// kept as it is), but with empty elements left as one event: each event is
+/// then exactly the bytes between two positions, to be copied or not.
+fn byte_exact_reader(xml: &[u8]) -> quick_xml::Reader<&[u8]> {
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let config = reader.config_mut();
+    config.check_end_names = false;
+    config.trim_text(false);
+    config.check_comments = false;
+    config.expand_empty_elements = false;
+    reader
+}
+
 /// `content.xml` of an ods without the indentation of its rows and cells,
 /// or `None` when it has none (or when the reader stops on an error, which
 /// calamine then reports on the part as it is).
@@ -79,15 +92,7 @@ pub(crate) fn ods_content(xml: &[u8]) -> Option<Vec<u8>> {
     if !indented_rows(xml) {
         return None;
     }
-    // The reader reads the part as calamine does (no check of end names,
-    // text kept as it is), but empty elements stay one event: each event
-    // is then exactly the bytes between two positions.
-    let mut reader = quick_xml::Reader::from_reader(xml);
-    let config = reader.config_mut();
-    config.check_end_names = false;
-    config.trim_text(false);
-    config.check_comments = false;
-    config.expand_empty_elements = false;
+    let mut reader = byte_exact_reader(xml);
     let mut out = Vec::with_capacity(xml.len());
     let mut open: Vec<Parent> = Vec::new();
     let mut copied = 0;
@@ -131,11 +136,7 @@ pub(crate) fn xlsx_runs(xml: &[u8]) -> Option<Vec<u8>> {
     if RUN.find(xml).is_none() && PREFIXED_RUN.find(xml).is_none() {
         return None;
     }
-    let mut reader = quick_xml::Reader::from_reader(xml);
-    let config = reader.config_mut();
-    config.check_end_names = false;
-    config.trim_text(false);
-    config.expand_empty_elements = false;
+    let mut reader = byte_exact_reader(xml);
     let mut out: Option<Vec<u8>> = None;
     let mut copied = 0;
     // Per open element, whether it is a run.

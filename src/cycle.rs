@@ -313,36 +313,23 @@ impl FocalPoint {
 /// reader's own line count is one short after a CRLF line end (it counts
 /// the `\n` only once it has read past it, and a record's position can be
 /// that `\n`): a record starts at its first byte that ends no line.
-struct Lines {
+struct Lines<'a> {
+    bytes: &'a [u8],
     /// Offsets of the `\n` bytes, in order.
-    newlines: Vec<u64>,
-    len: u64,
-    line_ends: Vec<u64>,
+    newlines: Vec<usize>,
 }
 
-impl Lines {
-    fn of(bytes: &[u8]) -> Self {
-        let newlines =
-            bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i as u64).collect();
-        let line_ends = bytes
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| matches!(b, b'\r' | b'\n'))
-            .map(|(i, _)| i as u64)
-            .collect();
-        Lines { newlines, len: bytes.len() as u64, line_ends }
+impl<'a> Lines<'a> {
+    fn of(bytes: &'a [u8]) -> Self {
+        Lines { bytes, newlines: memchr::memchr_iter(b'\n', bytes).collect() }
     }
 
     /// The one-based line of the record at `pos`.
     fn at(&self, pos: &csv::Position) -> u64 {
         // Past the line-end bytes the position may sit on.
-        let mut start = pos.byte().min(self.len);
-        let mut k = self.line_ends.partition_point(|&o| o < start);
-        while self.line_ends.get(k) == Some(&start) {
-            start += 1;
-            k += 1;
-        }
-        self.newlines.partition_point(|&o| o < start) as u64 + 1
+        let from = usize::try_from(pos.byte()).unwrap_or(usize::MAX).min(self.bytes.len());
+        let skipped = self.bytes[from..].iter().take_while(|b| matches!(b, b'\r' | b'\n')).count();
+        self.newlines.partition_point(|&o| o < from + skipped) as u64 + 1
     }
 }
 

@@ -35,8 +35,9 @@ struct RawCycle {
     id: String,
     #[serde(default)]
     title: String,
-    deadline: toml::Spanned<String>,
-    party_as_of: toml::Spanned<String>,
+    /// A date: a TOML local date (`2026-06-30`) or a string holding one.
+    deadline: toml::Spanned<toml::Value>,
+    party_as_of: toml::Spanned<toml::Value>,
     schemas: String,
     questionnaires: Vec<String>,
     #[serde(default)]
@@ -82,12 +83,25 @@ impl Cycle {
             |offset: usize| src.get(..offset).map(|s| s.bytes().filter(|b| *b == b'\n').count() as u64 + 1);
         let raw: RawCycle = toml::from_str(&src)
             .map_err(|e| CycleError::new(&path, e.span().and_then(|s| line_of(s.start)), e.message()))?;
-        let date = |s: &toml::Spanned<String>, what: &str| {
-            Date::parse_iso(s.get_ref()).ok_or_else(|| {
+        let date = |s: &toml::Spanned<toml::Value>, what: &str| {
+            let value = match s.get_ref() {
+                toml::Value::String(text) => Date::parse_iso(text),
+                // A bare TOML date (`deadline = 2026-06-30`): a date-time
+                // or a time is not a date.
+                toml::Value::Datetime(dt) if dt.time.is_none() && dt.offset.is_none() => {
+                    Date::parse_iso(&dt.to_string())
+                }
+                _ => None,
+            };
+            value.ok_or_else(|| {
+                let shown = match s.get_ref() {
+                    toml::Value::String(text) => format!("{text:?}"),
+                    other => other.to_string(),
+                };
                 CycleError::new(
                     &path,
                     line_of(s.span().start),
-                    format!("{what} {:?} is not a date (YYYY-MM-DD)", s.get_ref()),
+                    format!("{what} {shown} is not a date (YYYY-MM-DD)"),
                 )
             })
         };
@@ -95,6 +109,16 @@ impl Cycle {
         let party_as_of = date(&raw.party_as_of, "party_as_of")?;
         if raw.questionnaires.is_empty() {
             return Err(CycleError::new(&path, None, "questionnaires lists no questionnaire"));
+        }
+        // A questionnaire listed twice is required once: one compliance row
+        // per State and questionnaire, whatever the list says.
+        let mut questionnaires: Vec<String> = Vec::with_capacity(raw.questionnaires.len());
+        for q in raw.questionnaires {
+            if questionnaires.contains(&q) {
+                tracing::warn!(file = %path.display(), "questionnaires lists {q:?} twice; it is required once");
+            } else {
+                questionnaires.push(q);
+            }
         }
         let rel = |p: Option<&str>, default: &str| dir.join(p.unwrap_or(default));
         Ok(Cycle {
@@ -104,7 +128,7 @@ impl Cycle {
             deadline,
             party_as_of,
             schemas: dir.join(&raw.schemas),
-            questionnaires: raw.questionnaires,
+            questionnaires,
             inbox: rel(raw.inbox.as_deref(), "inbox"),
             parties: rel(raw.parties.as_deref(), "parties.csv"),
             focal_points: rel(raw.focal_points.as_deref(), "focal-points.csv"),
@@ -368,14 +392,24 @@ pub fn load_focal_points(path: &Path, register: &Register) -> Result<Vec<FocalPo
         let line = rec.position().map_or(0, |p| lines.at(p));
         let f = |i: usize| rec.get(cols[i]).unwrap_or("").trim().to_owned();
         let iso3 = f(0);
+        // A contact the run cannot use does not stop it (SPEC 6.2): the row
+        // is left out, or its date, and the log says so.
         if register.get(&iso3).is_none() {
-            return Err(CycleError::new(path, Some(line), format!("{iso3:?} is not in the register")));
+            tracing::warn!(
+                "{}:{line}: {iso3:?} is not in the register; this focal point is left out",
+                path.display()
+            );
+            continue;
         }
         let designated_on = match f(5).as_str() {
             "" => None,
-            d => Some(Date::parse_iso(d).ok_or_else(|| {
-                CycleError::new(path, Some(line), format!("designated_on {d:?} is not a date (YYYY-MM-DD)"))
-            })?),
+            d => Date::parse_iso(d).or_else(|| {
+                tracing::warn!(
+                    "{}:{line}: designated_on {d:?} is not a date (YYYY-MM-DD); the focal point is kept undated",
+                    path.display()
+                );
+                None
+            }),
         };
         out.push(FocalPoint {
             iso3,

@@ -430,6 +430,95 @@ fn a_bad_date_in_cycle_toml_exits_2_naming_the_file_and_line() {
 }
 
 #[test]
+fn cycle_dates_may_be_toml_dates_and_a_date_time_is_refused() {
+    let c = TestCycle::new();
+    untoc("FRA", V::D(2026, 7, 1)).write(&c.inbox("FRA/untoc.xlsx"));
+    untoc("ESP", V::D(2026, 6, 30)).write(&c.inbox("ESP/untoc.xlsx"));
+    let toml = std::fs::read_to_string(c.path().join("cycle.toml")).unwrap();
+    let bare = toml.replace("\"2026-06-30\"", "2026-06-30").replace("\"2026-01-01\"", "2026-01-01");
+    assert_ne!(bare, toml);
+    std::fs::write(c.path().join("cycle.toml"), &bare).unwrap();
+    c.run(&["-q"]);
+    assert!(flags(&c, "FRA", "UNTOC-2026").contains(&"late".to_owned()));
+    assert!(!flags(&c, "ESP", "UNTOC-2026").contains(&"late".to_owned()));
+    std::fs::write(c.path().join("cycle.toml"), bare.replace("2026-06-30", "2026-06-30T12:00:00")).unwrap();
+    let err = run_fails(c.path(), &[]);
+    assert!(err.contains("cycle.toml:3:") && err.contains("2026-06-30T12:00:00"), "{err}");
+}
+
+#[test]
+fn a_questionnaire_listed_twice_is_required_once() {
+    let c = TestCycle::new();
+    untoc("FRA", V::D(2026, 3, 1)).write(&c.inbox("FRA/untoc.xlsx"));
+    let toml = std::fs::read_to_string(c.path().join("cycle.toml")).unwrap();
+    let twice = toml.replace("[\"UNTOC-2026\",", "[\"UNTOC-2026\", \"UNTOC-2026\",");
+    assert_ne!(twice, toml);
+    std::fs::write(c.path().join("cycle.toml"), twice).unwrap();
+    let out = c.run(&[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("\"UNTOC-2026\" twice"), "{err}");
+    let rows = c.csv("compliance.csv");
+    let fra: Vec<_> =
+        rows.iter().filter(|r| r["iso3"] == "FRA" && r["questionnaire"] == "UNTOC-2026").collect();
+    assert_eq!(fra.len(), 1);
+    let summary: serde_json::Value = serde_json::from_str(&c.output("summary.json")).unwrap();
+    assert_eq!(summary["reporting_by_instrument"]["UNTOC"]["required"], 4, "{summary}");
+}
+
+#[test]
+fn an_instrument_with_two_required_questionnaires_names_both_in_the_summary() {
+    let c = TestCycle::new();
+    // A second UNTOC questionnaire: the first one's questions under other ids.
+    let schemas = c.path().join("schemas");
+    std::fs::create_dir(&schemas).unwrap();
+    for e in std::fs::read_dir(repo().join("schemas")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), schemas.join(e.file_name())).unwrap();
+    }
+    let convention = std::fs::read_to_string(schemas.join("UNTOC-2026.toml")).unwrap();
+    let part_b =
+        convention.replace("id = \"UNTOC-2026\"", "id = \"UNTOCB-2026\"").replace("\"UNTOC.", "\"UNTOCB.");
+    std::fs::write(schemas.join("UNTOCB-2026.toml"), part_b).unwrap();
+    let toml = std::fs::read_to_string(c.path().join("cycle.toml")).unwrap();
+    let toml: String = toml
+        .lines()
+        .map(|l| match l {
+            l if l.starts_with("schemas") => "schemas = \"schemas\"".to_owned(),
+            l if l.starts_with("questionnaires") => {
+                "questionnaires = [\"UNTOC-2026\", \"UNTOCB-2026\"]".to_owned()
+            }
+            l => l.to_owned(),
+        })
+        .map(|l| l + "\n")
+        .collect();
+    std::fs::write(c.path().join("cycle.toml"), toml).unwrap();
+    untoc("FRA", V::D(2026, 3, 1)).write(&c.inbox("FRA/untoc.xlsx"));
+    c.run(&["-q"]);
+    let summary: serde_json::Value = serde_json::from_str(&c.output("summary.json")).unwrap();
+    let rate = &summary["reporting_by_instrument"]["UNTOC"];
+    assert_eq!(rate["questionnaire"], "UNTOC-2026;UNTOCB-2026", "{summary}");
+    // FRA, ESP, USA and EUU are party to the Convention: two questionnaires each.
+    assert_eq!((rate["required"].as_u64(), rate["returned"].as_u64()), (Some(8), Some(1)), "{summary}");
+}
+
+#[test]
+fn a_focal_point_the_run_cannot_use_is_left_out_with_a_warning() {
+    let focal = "iso3,name,institution,email,phone,designated_on\n\
+                 XXX,Nobody,Nowhere,n@example.org,,2024-01-01\n\
+                 FRA,Jeanne Martin,Ministère,j.martin@example.fr,+33 1,2024-13-01\n";
+    let c = TestCycle::with_register(PARTIES, focal);
+    untoc("FRA", V::D(2026, 3, 1)).write(&c.inbox("FRA/untoc.xlsx"));
+    let out = c.run(&[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("focal-points.csv:2:") && err.contains("\"XXX\" is not in the register"), "{err}");
+    assert!(err.contains("focal-points.csv:3:") && err.contains("2024-13-01"), "{err}");
+    // FRA keeps its (undated) focal point.
+    assert!(!flags(&c, "FRA", "UNTOC-2026").contains(&"no-focal-point".to_owned()));
+    let followup = c.csv("followup.csv");
+    assert!(followup.iter().all(|r| r["iso3"] != "XXX"));
+}
+
+#[test]
 fn a_bad_region_in_parties_csv_exits_2_naming_the_file_and_line() {
     let parties = PARTIES.replace("ESP,Spain,WEOG", "ESP,Spain,EUROPE");
     let c = TestCycle::with_register(&parties, "");

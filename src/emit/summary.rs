@@ -201,7 +201,17 @@ pub(crate) fn build<'a>(run: &RunOutput<'a>) -> Summary<'a> {
                 *compliance.flags.entry(f).or_default() += 1;
             }
             let rate = by_q.entry(row.instrument.code()).or_default();
-            rate.questionnaire.get_or_insert_with(|| row.questionnaire.clone());
+            // Two required questionnaires of one instrument are both named,
+            // `;`-separated in the order of the compliance rows.
+            match &mut rate.questionnaire {
+                None => rate.questionnaire = Some(row.questionnaire.clone()),
+                Some(names) => {
+                    if !names.split(';').any(|n| n == row.questionnaire) {
+                        names.push(';');
+                        names.push_str(&row.questionnaire);
+                    }
+                }
+            }
             rate.add(row.status);
             by_region
                 .entry(if row.region.is_empty() { NO_REGION } else { row.region })

@@ -57,109 +57,27 @@ pub fn resolve(records: &[FileRecord]) -> Resolution {
             groups.entry((ret.iso3.clone(), ret.questionnaire.clone())).or_default().push(i);
         }
     }
+    // 1-2 within each (State, questionnaire): what is left are the live
+    // returns of each group.
+    let mut groups: Vec<((String, String), Vec<usize>)> = groups
+        .into_iter()
+        .map(|(key, mut members)| {
+            members.sort_by(|&a, &b| records[a].path.cmp(&records[b].path));
+            let live = duplicates(records, &members, &mut status);
+            (key, live)
+        })
+        .collect();
+    // 3. Online edits, across groups: an edit may correct the State (or any
+    // field), and the submission it replaces then counts nowhere (ODK
+    // Central semantics, SPEC 5.1 and 6.3).
+    let live: Vec<usize> = groups.iter().flat_map(|(_, live)| live.iter().copied()).collect();
+    let dropped = deprecated(records, &live, &mut status);
+    for (_, live) in &mut groups {
+        live.retain(|i| !dropped.contains(i));
+    }
     let mut retained = BTreeMap::new();
     let mut conflicts = BTreeSet::new();
-    for (key, mut members) in groups {
-        members.sort_by(|&a, &b| records[a].path.cmp(&records[b].path));
-        // 1. Byte-identical files.
-        let mut first_of_sha: BTreeMap<&str, usize> = BTreeMap::new();
-        let mut live = Vec::new();
-        for &i in &members {
-            match first_of_sha.get(records[i].sha256.as_str()) {
-                Some(&first) => {
-                    status[i] = Status::Superseded {
-                        reason: Reason::Duplicate,
-                        message: format!("identical to {}", records[first].path),
-                    }
-                }
-                None => {
-                    first_of_sha.insert(&records[i].sha256, i);
-                    live.push(i);
-                }
-            }
-        }
-        // 2. Online submissions re-sent under the same instanceID: the same
-        // content is a duplicate (SPEC 6.3); different content is ranked by
-        // the rules below, like any two returns (date, answers, sha256).
-        let mut first_of_instance: BTreeMap<&str, usize> = BTreeMap::new();
-        live.retain(|&i| {
-            let Some(ret) = records[i].as_return() else { return true };
-            let Some(id) = ret.instance_id.as_deref() else { return true };
-            match first_of_instance.get(id) {
-                None => {
-                    first_of_instance.insert(id, i);
-                    true
-                }
-                Some(&first) => {
-                    let same = records[first].as_return().is_some_and(|f| f.content_key == ret.content_key);
-                    if same {
-                        status[i] = Status::Superseded {
-                            reason: Reason::Duplicate,
-                            message: format!(
-                                "submission {id} re-sent with the same content as {}",
-                                records[first].path
-                            ),
-                        };
-                        false
-                    } else {
-                        true
-                    }
-                }
-            }
-        });
-        // 3. Online edits: a submission that another one deprecates.
-        // Of two edits of one submission, the one the usual order ranks
-        // first (date, answers, sha256) names it: never the one whose path
-        // happens to sort last.
-        let order = |i: usize| {
-            let r = records[i].as_return();
-            (r.and_then(|r| r.submitted), r.map_or(0, |r| r.answered), records[i].sha256.as_str())
-        };
-        let mut deprecated: BTreeMap<&str, usize> = BTreeMap::new();
-        for &i in &live {
-            let Some(d) = records[i].as_return().and_then(|r| r.deprecated_id.as_deref()) else { continue };
-            match deprecated.get(d) {
-                Some(&j) if order(j) >= order(i) => {}
-                _ => {
-                    deprecated.insert(d, i);
-                }
-            }
-        }
-        let deprecator = |i: usize| {
-            records[i]
-                .as_return()
-                .and_then(|r| r.instance_id.as_deref())
-                .and_then(|id| deprecated.get(id))
-                .copied()
-                .filter(|&by| by != i)
-        };
-        // Submissions that deprecate each other in a ring are none of them
-        // the edit: the usual order decides between them (dropping them all
-        // would report the questionnaire missing).
-        let steps = live.len();
-        let in_ring = |i: usize, by: usize| {
-            let mut at = by;
-            for _ in 0..steps {
-                if at == i {
-                    return true;
-                }
-                match deprecator(at) {
-                    Some(next) => at = next,
-                    None => return false,
-                }
-            }
-            true
-        };
-        live.retain(|&i| match deprecator(i) {
-            Some(by) if !in_ring(i, by) => {
-                status[i] = Status::Superseded {
-                    reason: Reason::Deprecated,
-                    message: format!("replaced by the edit {}", records[by].path),
-                };
-                false
-            }
-            _ => true,
-        });
+    for (key, live) in groups {
         // 4. Latest date, then more answers, then greatest sha256.
         let rank = |i: usize| {
             let r = records[i].as_return();
@@ -199,4 +117,121 @@ pub fn resolve(records: &[FileRecord]) -> Resolution {
         retained.insert(key, best);
     }
     Resolution { status, retained, conflicts }
+}
+
+/// Steps 1 and 2 in one (State, questionnaire) group, `members` in path
+/// order: byte-identical files, and online submissions re-sent under the
+/// same instanceID with the same content, are duplicates of the first. The
+/// members left.
+fn duplicates(records: &[FileRecord], members: &[usize], status: &mut [Status]) -> Vec<usize> {
+    // 1. Byte-identical files.
+    let mut first_of_sha: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut live = Vec::new();
+    for &i in members {
+        match first_of_sha.get(records[i].sha256.as_str()) {
+            Some(&first) => {
+                status[i] = Status::Superseded {
+                    reason: Reason::Duplicate,
+                    message: format!("identical to {}", records[first].path),
+                }
+            }
+            None => {
+                first_of_sha.insert(&records[i].sha256, i);
+                live.push(i);
+            }
+        }
+    }
+    // 2. Online submissions re-sent under the same instanceID: the same
+    // content is a duplicate (SPEC 6.3); different content is ranked by the
+    // rules below, like any two returns (date, answers, sha256).
+    let mut first_of_instance: BTreeMap<&str, usize> = BTreeMap::new();
+    live.retain(|&i| {
+        let Some(ret) = records[i].as_return() else { return true };
+        let Some(id) = ret.instance_id.as_deref() else { return true };
+        match first_of_instance.get(id) {
+            None => {
+                first_of_instance.insert(id, i);
+                true
+            }
+            Some(&first) => {
+                let same = records[first].as_return().is_some_and(|f| f.content_key == ret.content_key);
+                if same {
+                    status[i] = Status::Superseded {
+                        reason: Reason::Duplicate,
+                        message: format!(
+                            "submission {id} re-sent with the same content as {}",
+                            records[first].path
+                        ),
+                    };
+                    false
+                } else {
+                    true
+                }
+            }
+        }
+    });
+    live
+}
+
+/// Step 3 over the live returns of every group: a submission that another
+/// one deprecates is superseded by it. Of two edits of one submission, the
+/// one the usual order ranks first (date, answers, sha256) names it: never
+/// the one whose path happens to sort last. The returns superseded.
+fn deprecated(records: &[FileRecord], live: &[usize], status: &mut [Status]) -> BTreeSet<usize> {
+    let order = |i: usize| {
+        let r = records[i].as_return();
+        (r.and_then(|r| r.submitted), r.map_or(0, |r| r.answered), records[i].sha256.as_str())
+    };
+    let mut deprecated: BTreeMap<&str, usize> = BTreeMap::new();
+    for &i in live {
+        let Some(d) = records[i].as_return().and_then(|r| r.deprecated_id.as_deref()) else { continue };
+        match deprecated.get(d) {
+            Some(&j) if order(j) >= order(i) => {}
+            _ => {
+                deprecated.insert(d, i);
+            }
+        }
+    }
+    let deprecator = |i: usize| {
+        records[i]
+            .as_return()
+            .and_then(|r| r.instance_id.as_deref())
+            .and_then(|id| deprecated.get(id))
+            .copied()
+            .filter(|&by| by != i)
+    };
+    // Submissions that deprecate each other in a ring are none of them the
+    // edit: the usual order decides between them (dropping them all would
+    // report the questionnaire missing).
+    let steps = live.len();
+    let in_ring = |i: usize, by: usize| {
+        let mut at = by;
+        for _ in 0..steps {
+            if at == i {
+                return true;
+            }
+            match deprecator(at) {
+                Some(next) => at = next,
+                None => return false,
+            }
+        }
+        true
+    };
+    let mut dropped = BTreeSet::new();
+    for &i in live {
+        if let Some(by) = deprecator(i).filter(|&by| !in_ring(i, by)) {
+            let other = match (records[i].as_return(), records[by].as_return()) {
+                (Some(a), Some(b)) if (&a.iso3, &a.questionnaire) != (&b.iso3, &b.questionnaire) => {
+                    format!(", which names {} {}", b.iso3, b.questionnaire)
+                }
+                _ => String::new(),
+            };
+            status[i] = Status::Superseded {
+                reason: Reason::Deprecated,
+                message: format!("replaced by the edit {}{other}", records[by].path),
+            };
+            dropped.insert(i);
+        }
+    }
+    dropped
 }

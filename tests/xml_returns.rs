@@ -585,6 +585,29 @@ fn fra_untoc(cycle: &TestCycle) -> Row {
 }
 
 #[test]
+fn an_edit_that_corrects_the_state_supersedes_the_submission_it_deprecates() {
+    // Submitted for the wrong State, then edited in ODK Central to name the
+    // right one: the original counts for neither.
+    let original = odk("uuid:0001-original", None, "2026-03-10", "no").replace("<state>FRA", "<state>ESP");
+    let edit = odk("uuid:0002-edit", Some("uuid:0001-original"), "2026-03-01", "yes");
+    for (o, e) in [("a-original.xml", "b-edit.xml"), ("b-original.xml", "a-edit.xml")] {
+        let cycle = with_files(&[(o, &original), (e, &edit)]);
+        assert_eq!(status_reason(&cycle, o), ("superseded".into(), Some("deprecated".into())));
+        let message = cycle.manifest_entry(o)["message"].as_str().unwrap().to_owned();
+        assert!(message.contains(e) && message.contains("FRA UNTOC-2026"), "{message}");
+        assert_eq!(status_reason(&cycle, e), ("accepted".into(), None));
+        assert_eq!(fra_untoc(&cycle)["submitted"], "2026-03-01");
+        let esp = cycle
+            .csv("compliance.csv")
+            .into_iter()
+            .find(|r| r["iso3"] == "ESP" && r["questionnaire"] == "UNTOC-2026")
+            .unwrap();
+        assert_eq!(esp["status"], "missing", "{esp:?}");
+        assert!(cycle.csv("answers.csv").iter().all(|r| r["iso3"] == "FRA"));
+    }
+}
+
+#[test]
 fn an_edit_supersedes_the_submission_it_deprecates_even_when_dated_earlier() {
     let original = odk("uuid:0001-original", None, "2026-03-10", "no");
     let edit = odk("uuid:0002-edit", Some("uuid:0001-original"), "2026-03-01", "yes");

@@ -22,6 +22,8 @@ pub enum AnswerStatus {
     /// The id is not a question of the questionnaire.
     UnknownQuestion,
     /// The question was already answered higher up; this row does not count.
+    /// (A blank row is `Blank` wherever it stands: it never claims a
+    /// question, so an answer below it counts.)
     Duplicate,
 }
 
@@ -80,6 +82,7 @@ pub struct Validated {
 pub fn validate(normalized: Vec<Normalized>, questionnaire: &Questionnaire) -> Validated {
     let n = questionnaire.questions.len();
     let mut counted: Vec<Option<usize>> = vec![None; n]; // answer index that counts
+    let mut first_blank: Vec<Option<usize>> = vec![None; n]; // the first blank row, if no answer
     let mut answers = Vec::with_capacity(normalized.len());
     let mut problems = Vec::new();
     for Normalized { question, answer: a } in normalized {
@@ -93,6 +96,11 @@ pub fn validate(normalized: Vec<Normalized>, questionnaire: &Questionnaire) -> V
         };
         if let Some(i) = question {
             match counted[i] {
+                // A blank row is no answer: it neither claims the question
+                // (a later row may answer it) nor repeats an answer.
+                _ if status == AnswerStatus::Blank => {
+                    first_blank[i].get_or_insert(answers.len());
+                }
                 Some(first) => {
                     let first: &Answer = &answers[first];
                     problems.push(Problem::warning(
@@ -137,7 +145,7 @@ pub fn validate(normalized: Vec<Normalized>, questionnaire: &Questionnaire) -> V
             answered += 1;
         } else if q.required {
             required_missing.push(q.id.clone());
-            let (source, how) = match counted[i] {
+            let (source, how) = match counted[i].or(first_blank[i]) {
                 Some(k) => (answers[k].source.clone(), answers[k].status.code()),
                 None => (SourceRef::File, "absent"),
             };

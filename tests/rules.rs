@@ -272,6 +272,35 @@ fn an_optional_question_left_blank_keeps_the_return_complete() {
 }
 
 #[test]
+fn a_blank_row_never_takes_the_place_of_an_answer_to_the_same_question() {
+    let c = TestCycle::new();
+    // UNTOC.5.1 blank, answered on a later row; UNTOC.6.1 answered, then a
+    // blank row; UNTOC.8.1 answered twice.
+    let mut rows = blank(full_answers("UNTOC-2026", &[]), &["UNTOC.5.1"]);
+    for (id, answer) in [("UNTOC.5.1", V::S("Partially")), ("UNTOC.6.1", V::E), ("UNTOC.8.1", V::S("No"))] {
+        rows.push(vec![V::T(id.to_owned()), V::S("again"), answer, V::E, V::E]);
+    }
+    with_answers("FRA", V::D(2026, 3, 1), rows).write(&c.inbox("FRA/untoc.xlsx"));
+    c.run(&[]);
+    let r = row(&c, "FRA", "UNTOC-2026");
+    assert_eq!((r["status"].as_str(), r["required_missing"].as_str()), ("complete", ""), "{r:?}");
+    let statuses = |q: &str| -> Vec<(String, String)> {
+        c.csv("answers.csv")
+            .into_iter()
+            .filter(|a| a["question"] == q)
+            .map(|a| (a["status"].clone(), a["value"].clone()))
+            .collect()
+    };
+    let s = |a: &str, b: &str| (a.to_owned(), b.to_owned());
+    assert_eq!(statuses("UNTOC.5.1"), [s("blank", ""), s("valid", "partial")]);
+    assert_eq!(statuses("UNTOC.6.1"), [s("valid", "yes"), s("blank", "")]);
+    assert_eq!(statuses("UNTOC.8.1"), [s("valid", "yes"), s("duplicate", "")]);
+    let warnings = c.manifest_entry("FRA/untoc.xlsx")["warnings"].to_string();
+    assert_eq!(warnings.matches("duplicate-answer").count(), 1, "{warnings}");
+    assert!(warnings.contains("UNTOC.8.1 is answered again"), "{warnings}");
+}
+
+#[test]
 fn answers_csv_holds_every_answer_row_of_the_retained_return_with_its_status() {
     let c = TestCycle::new();
     untoc("FRA", V::D(2026, 1, 1)).write(&c.inbox("FRA/a-old.xlsx"));

@@ -171,6 +171,30 @@ fn checkbox_columns_read_blank_false_and_no_as_not_requested() {
 }
 
 #[test]
+fn a_mark_under_a_checkbox_header_naming_no_assistance_type_is_a_warning() {
+    let c = TestCycle::new();
+    let mut rows = cover("UNTOC-2026", "FRA", V::D(2026, 3, 1), "en");
+    rows.push(vec![V::S("id"), V::S("answer"), V::S("assistance:training"), V::S("Assistance: bogus")]);
+    for r in full_answers("UNTOC-2026", &[]) {
+        let is_target = matches!(&r[0], V::T(q) if q == "UNTOC.5.TA");
+        let mut row = vec![r[0].clone(), if is_target { V::S("Yes") } else { r[2].clone() }];
+        if is_target {
+            row.extend([V::S("x"), V::S("x")]);
+        }
+        rows.push(row);
+    }
+    write_book(&c.inbox("FRA/untoc.xlsx"), &[("Return", rows)]);
+    c.run(&[]);
+    assert_eq!(need_types(&c)["UNTOC.5.TA"], ["training"]);
+    let warnings = c.manifest_entry("FRA/untoc.xlsx")["warnings"].clone();
+    let bogus: Vec<_> =
+        warnings.as_array().unwrap().iter().filter(|w| w.to_string().contains("Assistance: bogus")).collect();
+    assert_eq!(bogus.len(), 1, "{warnings}");
+    let w = bogus[0].to_string();
+    assert!(w.contains("unknown-assistance") && w.contains("Return!D"), "{w}");
+}
+
+#[test]
 fn string_number_and_boolean_cells_are_typed() {
     let c = TestCycle::new();
     let mut rows = full_answers("UNTOC-2026", &[]);

@@ -267,6 +267,10 @@ struct Header {
     /// Columns whose header cell holds some other text (a State's own
     /// column, a note): not read, but headed.
     headed: Vec<u32>,
+    /// Checkbox columns whose `assistance:` header names no assistance
+    /// type: the header text and the column. A mark in one is not read,
+    /// and says so.
+    unknown_marks: Vec<(String, u32)>,
 }
 
 /// Turns sheets of cells into a raw return.
@@ -350,6 +354,19 @@ impl<'v> ReturnBuilder<'v> {
                     .then(|| (code.clone(), RawField { value, source: SourceRef::cell_in(sheet, row, *col) }))
             })
             .collect();
+        for (header_text, col) in &h.unknown_marks {
+            if let Some(value) = take(cells, *col).filter(|v| !v.is_blank()) {
+                self.out.problems.push(Problem::warning(
+                    "unknown-assistance",
+                    SourceRef::cell_in(sheet, row, *col),
+                    format!(
+                        "{} under the header {}, which names no assistance type: not read",
+                        Quoted(&value.to_string()),
+                        Quoted(header_text)
+                    ),
+                ));
+            }
+        }
         if answer.value.is_blank() && h.columns.contains_key(&ColumnKey::Answer) {
             // An empty answer cell, and a value in a column no header names:
             // an answer typed beside its cell (SPEC 2: "answer in the wrong
@@ -388,10 +405,14 @@ impl<'v> ReturnBuilder<'v> {
         let mut marks = Vec::new();
         let mut others = Vec::new();
         let mut headed = Vec::new();
+        let mut unknown_marks = Vec::new();
         for (_, col, value) in cells {
             let RawValue::Text(t) = value else { continue };
             if let Some(code) = checkbox_code(t, self.vocab) {
                 marks.push((code, *col));
+            } else if is_checkbox_header(t, self.vocab) {
+                unknown_marks.push((t.trim().to_owned(), *col));
+                headed.push(*col);
             } else if let Some(key) = self.vocab.column_key(t) {
                 if let Some(first) = columns.get(&key) {
                     headed.push(*col);
@@ -415,10 +436,10 @@ impl<'v> ReturnBuilder<'v> {
         let has_id = columns.contains_key(&ColumnKey::Id);
         let has_answer = columns.contains_key(&ColumnKey::Answer) || !marks.is_empty();
         if has_id && columns.contains_key(&ColumnKey::Answer) {
-            return Some(Header { columns, marks, headed });
+            return Some(Header { columns, marks, headed, unknown_marks });
         }
         if has_id && has_answer && !marks.is_empty() {
-            return Some(Header { columns, marks, headed });
+            return Some(Header { columns, marks, headed, unknown_marks });
         }
         // `id` plus other header-like cells, but no `answer`: a damaged header.
         if has_id && (columns.len() > 1 || !others.is_empty()) {
@@ -464,6 +485,12 @@ impl<'v> ReturnBuilder<'v> {
 
 fn quoted_list(items: &[String]) -> String {
     items.iter().take(5).map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Whether a header cell reads `assistance:...`, a checkbox column, known
+/// type or not.
+fn is_checkbox_header(text: &str, vocab: &Vocabulary) -> bool {
+    text.split_once(':').is_some_and(|(head, _)| vocab.column_key(head) == Some(ColumnKey::Assistance))
 }
 
 /// `assistance:CODE` (or `assistance: label`) header cells name a checkbox column.

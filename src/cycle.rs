@@ -303,7 +303,19 @@ impl Register {
         {
             return Some(p);
         }
-        self.by_name.get(&fold(t)).map(|&i| &self.parties[i])
+        let folded = fold(t);
+        if let Some(&i) = self.by_name.get(&folded) {
+            return Some(&self.parties[i]);
+        }
+        // The code as folding reads it: full-width `ＦＲＡ` (an East Asian
+        // input method), with spaces or marks folding drops.
+        if folded.len() == 3
+            && folded.bytes().all(|b| b.is_ascii_lowercase())
+            && let Some(p) = self.get(&folded.to_ascii_uppercase())
+        {
+            return Some(p);
+        }
+        None
     }
 }
 

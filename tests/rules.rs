@@ -229,6 +229,17 @@ fn a_state_not_party_to_an_instrument_gets_no_compliance_row_for_it() {
 }
 
 #[test]
+fn a_state_code_is_read_in_full_width_letters_as_names_are() {
+    let c = TestCycle::new();
+    untoc("\u{FF26}\u{FF32}\u{FF21}", V::D(2026, 3, 1)).write(&c.inbox("a.xlsx"));
+    untoc(" esp ", V::D(2026, 3, 1)).write(&c.inbox("b.xlsx"));
+    c.run(&[]);
+    assert_eq!(c.manifest_entry("a.xlsx")["iso3"], "FRA");
+    assert_eq!(c.manifest_entry("b.xlsx")["iso3"], "ESP");
+    assert_eq!(status(&c, "a.xlsx"), ("accepted".into(), String::new()));
+}
+
+#[test]
 fn a_return_naming_no_state_of_the_register_is_rejected_unknown_state() {
     let c = TestCycle::new();
     untoc("Atlantis", V::D(2026, 3, 1)).write(&c.inbox("atlantis.xlsx"));

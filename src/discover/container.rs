@@ -277,6 +277,14 @@ pub fn check_spreadsheet(
         {
             w.replace_part(&tidy);
         }
+        // An xlsb's short cell records, in full (super::tidy).
+        if records
+            && part_key(&name).starts_with("xl/worksheets/")
+            && let Some(w) = copy.as_mut()
+            && let Some(tidy) = super::tidy::xlsb_short_cells(w.part())
+        {
+            w.replace_part(&tidy);
+        }
     }
     let copy = copy.and_then(StoredZip::finish);
     if copy.is_none() {

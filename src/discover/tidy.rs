@@ -19,6 +19,15 @@
 //! LibreOffice and Gnumeric all show the space. In the shared strings and the
 //! worksheets of the copy, the `<t>` of a run that does not say how to treat
 //! its white space says to keep it.
+//!
+//! calamine's xlsb reader knows a cell record only in its full form, which
+//! names the cell's column. MS-XLSB also has a short form for a cell that
+//! follows another in its row (BrtShortBlank to BrtShortIsst, 0x0C-0x12: the
+//! full record without its column), which SheetJS writes for every such
+//! cell: calamine skipped them, so that a return kept only the first cell of
+//! each run of adjacent cells (column C lost beside column B). In the
+//! worksheets of an xlsb's copy, each short record is written in its full
+//! form, with the column it implies.
 
 use std::sync::LazyLock;
 
@@ -174,9 +183,144 @@ pub(crate) fn xlsx_runs(xml: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// The header of the xlsb record at `at`, as calamine reads it: a type of
+/// one or two bytes and a length of one to four, seven bits each. The type,
+/// the length and where the body starts.
+fn record_header(part: &[u8], at: usize) -> Option<(u16, usize, usize)> {
+    let mut i = at;
+    let b = *part.get(i)?;
+    i += 1;
+    let typ = if b & 0x80 != 0 {
+        let b2 = *part.get(i)?;
+        i += 1;
+        u16::from(b & 0x7F) + (u16::from(b2 & 0x7F) << 7)
+    } else {
+        u16::from(b)
+    };
+    let mut len = 0_usize;
+    for shift in 0..4 {
+        let b = *part.get(i)?;
+        i += 1;
+        len += usize::from(b & 0x7F) << (7 * shift);
+        if b & 0x80 == 0 {
+            break;
+        }
+    }
+    Some((typ, len, i))
+}
+
+/// Writes an xlsb record header for `typ` (under 0x80) and `len`.
+fn put_record_header(out: &mut Vec<u8>, typ: u8, mut len: usize) {
+    out.push(typ);
+    loop {
+        let b = (len & 0x7F) as u8;
+        len >>= 7;
+        out.push(if len > 0 { b | 0x80 } else { b });
+        if len == 0 {
+            break;
+        }
+    }
+}
+
+/// BrtRowHdr: a row starts.
+const BRT_ROW_HDR: u16 = 0x0000;
+/// BrtCellBlank to BrtFmlaError: cell records that open with their column.
+const FULL_CELLS: std::ops::RangeInclusive<u16> = 0x0001..=0x000B;
+/// BrtShortBlank to BrtShortIsst: cell records without their column, each
+/// the full record 11 types lower (BrtShortRk 0x0D is BrtCellRk 0x02).
+const SHORT_CELLS: std::ops::RangeInclusive<u16> = 0x000C..=0x0012;
+
+/// A worksheet part of an xlsb with its short cell records in their full
+/// form; `None` when it has none, or when its records cannot be walked to
+/// its end (calamine then reads it as it is).
+pub(crate) fn xlsb_short_cells(part: &[u8]) -> Option<Vec<u8>> {
+    let mut out: Option<Vec<u8>> = None;
+    let mut copied = 0;
+    let mut at = 0;
+    // The column of the row's last cell: a short record is the next one.
+    let mut last_col: Option<u32> = None;
+    while at < part.len() {
+        let (typ, len, body) = record_header(part, at)?;
+        let end = body.checked_add(len).filter(|&e| e <= part.len())?;
+        match typ {
+            BRT_ROW_HDR => last_col = None,
+            t if FULL_CELLS.contains(&t) => {
+                last_col = part.get(body..body + 4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes);
+            }
+            t if SHORT_CELLS.contains(&t) => {
+                // Four bytes of length at most: 28 bits.
+                if len + 4 >= 1 << 28 {
+                    return None;
+                }
+                let col = last_col.map_or(0, |c| c.saturating_add(1));
+                last_col = Some(col);
+                let o = out.get_or_insert_with(|| Vec::with_capacity(part.len() + part.len() / 4));
+                o.extend_from_slice(&part[copied..at]);
+                put_record_header(o, (t - 11) as u8, len + 4);
+                o.extend_from_slice(&col.to_le_bytes());
+                o.extend_from_slice(&part[body..end]);
+                copied = end;
+            }
+            _ => {}
+        }
+        at = end;
+    }
+    let mut out = out?;
+    out.extend_from_slice(&part[copied..]);
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A record; a type of 0x80 or more takes two bytes.
+    fn record(typ: u16, body: &[u8]) -> Vec<u8> {
+        let mut r = Vec::new();
+        if typ < 0x80 {
+            put_record_header(&mut r, typ as u8, body.len());
+        } else {
+            r.extend([(typ & 0x7F) as u8 | 0x80, (typ >> 7) as u8]);
+            let mut len = Vec::new();
+            put_record_header(&mut len, 0, body.len());
+            r.extend_from_slice(&len[1..]);
+        }
+        r.extend_from_slice(body);
+        r
+    }
+
+    #[test]
+    fn short_cell_records_are_written_in_full_with_the_column_they_imply() {
+        let style = [0, 0, 0, 0];
+        let real = |v: f64| [&style[..], &v.to_le_bytes()].concat();
+        let isst = |i: u32| [&style[..], &i.to_le_bytes()].concat();
+        let full = |typ: u16, col: u32, rest: &[u8]| record(typ, &[&col.to_le_bytes()[..], rest].concat());
+        let mut part = record(0x0081, &[]); // BrtBeginSheet
+        part.extend(record(0x0000, &[3, 0, 0, 0, 0, 0, 0, 0])); // row 3
+        part.extend(full(0x07, 1, &isst(9))); // B: a full BrtCellIsst
+        part.extend(record(0x12, &isst(10))); // C: BrtShortIsst
+        part.extend(record(0x10, &real(2.5))); // D: BrtShortReal
+        part.extend(record(0x0000, &[4, 0, 0, 0, 0, 0, 0, 0])); // row 4
+        part.extend(full(0x05, 5, &real(1.0))); // F
+        part.extend(record(0x0C, &style)); // G: BrtShortBlank
+        part.extend(record(0x0092, &[])); // BrtEndSheetData
+        let tidy = xlsb_short_cells(&part).unwrap();
+        let mut want = record(0x0081, &[]);
+        want.extend(record(0x0000, &[3, 0, 0, 0, 0, 0, 0, 0]));
+        want.extend(full(0x07, 1, &isst(9)));
+        want.extend(full(0x07, 2, &isst(10)));
+        want.extend(full(0x05, 3, &real(2.5)));
+        want.extend(record(0x0000, &[4, 0, 0, 0, 0, 0, 0, 0]));
+        want.extend(full(0x05, 5, &real(1.0)));
+        want.extend(full(0x01, 6, &style));
+        want.extend(record(0x0092, &[]));
+        assert_eq!(tidy, want);
+        // Nothing short, or records that overrun the part: left as they are.
+        assert_eq!(xlsb_short_cells(&want), None);
+        let mut overrun = part.clone();
+        overrun.extend([0x05, 0x7F]);
+        assert_eq!(xlsb_short_cells(&overrun), None);
+    }
 
     const INDENTED: &str = "<?xml version=\"1.0\"?>\n<office:document-content>\n <office:body>\n  <office:spreadsheet>\n   <table:table table:name=\"Cover\">\n    <table:table-row>\n     <table:table-cell office:value-type=\"string\">\n      <text:p>state</text:p>\n     </table:table-cell>\n     <table:table-cell/>\n     <table:table-cell office:value-type=\"string\">\n      <text:p><text:span>Fr</text:span> <text:span>ance</text:span></text:p>\n      <text:p>second</text:p>\n     </table:table-cell>\n    </table:table-row>\n   </table:table>\n  </office:spreadsheet>\n </office:body>\n</office:document-content>\n";
 

@@ -494,3 +494,20 @@ fn a_workbook_zipped_with_backslashes_in_its_part_names_is_read_the_same() {
     assert!(read.len() > 30);
     assert_eq!(read, answers(&original));
 }
+
+#[test]
+fn a_biff8_workbook_declaring_a_codepage_reads_its_utf16_strings() {
+    // Spreadsheet::WriteExcel 2.40, given Perl character strings, writes
+    // every string as UTF-16 under a CODEPAGE record of 1252; calamine
+    // decoded them through that codepage (a NUL between every letter), so
+    // the return was no return.
+    let file = repo().join("fixtures/writers/cases/writeexcel-codepage-1252.xls");
+    let schemas = repo().join("schemas");
+    let out = run(&["check", file.to_str().unwrap(), "--schemas", schemas.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("TIP-2026 v1 from España (es): 20 of 20 questions answered, complete"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains('\0'), "{stdout}");
+}

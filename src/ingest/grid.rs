@@ -674,12 +674,77 @@ fn continued_too_often(r: &Record<'_>, where_: &str) -> Result<(), Rejection> {
     ))
 }
 
+/// What [`check_xls`] learnt of a workbook besides its measure.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct XlsInfo {
+    /// The workbook globals open with a BIFF8 BOF (Excel 97 and later).
+    pub biff8: bool,
+    /// The 1904 date system (DATEMODE).
+    pub is_1904: bool,
+    /// Per sheet, in the order of the BoundSheet8 records: the (row,
+    /// column) of the number cells whose format is a date format calamine
+    /// does not take ([`refused_format_id`]), sorted.
+    pub sheet_dates: Vec<Vec<(u32, u32)>>,
+}
+
+/// Whether calamine refuses a FORMAT record of this number (it takes only
+/// the ids MS-XLS leaves to custom formats), and so reads the cells of that
+/// format as plain numbers. SheetJS writes `yyyy-mm-dd` as format 60, which
+/// spreadsheet programs read as the record says.
+fn refused_format_id(ifmt: u16) -> bool {
+    !matches!(ifmt, 5..=8 | 23..=26 | 41..=44 | 63..=66 | 164..=382)
+}
+
+/// Whether a number format shows a date: a day or a year outside quoted
+/// text, escapes and bracketed sections (`[Red]`, `[$-409]`).
+fn is_date_format(code: &str) -> bool {
+    let mut chars = code.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                for q in chars.by_ref() {
+                    if q == '"' {
+                        break;
+                    }
+                }
+            }
+            '\\' | '_' | '*' => {
+                chars.next();
+            }
+            '[' => {
+                for q in chars.by_ref() {
+                    if q == ']' {
+                        break;
+                    }
+                }
+            }
+            'y' | 'Y' | 'd' | 'D' => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// The format code of a BIFF8 FORMAT record (an id, then an
+/// XLUnicodeString), when it holds one whole.
+fn format_code(data: &[u8]) -> Option<String> {
+    let cch = usize::from(rd16(data, 2)?);
+    let flags = *data.get(4)?;
+    if flags & 1 == 0 {
+        Some(data.get(5..5 + cch)?.iter().map(|&c| char::from(c)).collect())
+    } else {
+        let units: Vec<u16> =
+            data.get(5..5 + 2 * cch)?.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+        Some(String::from_utf16_lossy(&units))
+    }
+}
+
 /// Measures the sheets of an `.xls` workbook from its BIFF records.
-pub fn check_xls(bytes: &[u8], limits: &Limits) -> Result<(), Rejection> {
+pub fn check_xls(bytes: &[u8], limits: &Limits) -> Result<XlsInfo, Rejection> {
     let stream = match cfb::stream(bytes, &["Workbook", "Book"]) {
         Ok(Some(s)) => s,
         // No workbook stream: calamine reports it.
-        Ok(None) => return Ok(()),
+        Ok(None) => return Ok(XlsInfo::default()),
         Err(e) => {
             return Err(Rejection::new(Reason::Corrupt, format!("not a readable xls workbook: {e}")));
         }
@@ -687,23 +752,41 @@ pub fn check_xls(bytes: &[u8], limits: &Limits) -> Result<(), Rejection> {
     // Globals: the sheets' positions and the shared strings.
     let mut sheets: Vec<(usize, String)> = Vec::new();
     let mut sst: Vec<u32> = Vec::new();
-    for r in (Records { stream: &stream, consumed: 0 }) {
+    let mut info = XlsInfo::default();
+    // Date formats calamine refuses, and each XF's format.
+    let mut refused_dates: Vec<u16> = Vec::new();
+    let mut xf_formats: Vec<u16> = Vec::new();
+    for (k, r) in (Records { stream: &stream, consumed: 0 }).enumerate() {
         continued_too_often(&r, "the workbook globals")?;
         match r.typ {
+            // BOF: version 0x0600 is BIFF8.
+            0x0809 if k == 0 => info.biff8 = rd16(r.data, 0) == Some(0x0600),
+            0x0022 => info.is_1904 = rd16(r.data, 0) == Some(1),
+            0x041E if info.biff8 => {
+                if let Some(ifmt) = rd16(r.data, 0)
+                    && refused_format_id(ifmt)
+                    && format_code(r.data).is_some_and(|code| is_date_format(&code))
+                {
+                    refused_dates.push(ifmt);
+                }
+            }
+            0x00E0 => xf_formats.push(rd16(r.data, 2).unwrap_or(0)),
             // FilePass: encrypted; calamine reports it.
-            0x002F if rd16(r.data, 0).is_some_and(|v| v != 0) => return Ok(()),
+            0x002F if rd16(r.data, 0).is_some_and(|v| v != 0) => return Ok(info),
             0x0085 => {
-                let Some(pos) = rd32(r.data, 0) else { return Ok(()) };
+                let Some(pos) = rd32(r.data, 0) else { return Ok(info) };
                 sheets.push((pos as usize, sheet_name(r.data, sheets.len())));
             }
             0x00FC => {
-                let Some(lengths) = sst_lengths(&r) else { return Ok(()) };
+                let Some(lengths) = sst_lengths(&r) else { return Ok(info) };
                 sst = lengths;
             }
             0x000A => break,
             _ => {}
         }
     }
+    let date_xfs: Vec<bool> = xf_formats.iter().map(|f| refused_dates.contains(f)).collect();
+    info.sheet_dates = vec![Vec::new(); sheets.len()];
     let mut budget = Budget::default();
     // Sheets are scanned in stream order; two sheets that share records are
     // never written by a spreadsheet program, and would make calamine parse
@@ -728,10 +811,15 @@ pub fn check_xls(bytes: &[u8], limits: &Limits) -> Result<(), Rejection> {
             ));
         }
         budget.add_cells(SHEET_OVERHEAD_CELLS, name, limits)?;
-        let consumed = scan_sheet(sub, name, &sst, limits, &mut budget)?;
+        let dates = if refused_dates.is_empty() { None } else { info.sheet_dates.get_mut(i) };
+        let consumed = scan_sheet(sub, name, &sst, limits, &mut budget, &date_xfs, dates)?;
         scanned_to = pos.saturating_add(consumed);
     }
-    Ok(())
+    for dates in &mut info.sheet_dates {
+        dates.sort_unstable();
+        dates.dedup();
+    }
+    Ok(info)
 }
 
 /// Measures one sheet substream; returns the bytes it spans.
@@ -741,8 +829,18 @@ fn scan_sheet(
     sst: &[u32],
     limits: &Limits,
     budget: &mut Budget,
+    date_xfs: &[bool],
+    mut dates: Option<&mut Vec<(u32, u32)>>,
 ) -> Result<usize, Rejection> {
     let mut records = Records { stream: sub, consumed: 0 };
+    // A number cell whose XF (at `at` in the record) has a refused date format.
+    let mut date_cell = |data: &[u8], at: usize, row: u32, col: u32| {
+        if let Some(list) = dates.as_deref_mut()
+            && rd16(data, at).is_some_and(|xf| date_xfs.get(usize::from(xf)).copied().unwrap_or(false))
+        {
+            list.push((row, col));
+        }
+    };
     let (mut cells, mut formulas) = (BBox::default(), BBox::default());
     let mut pushed = 0_u64;
     let mut reserved = 0_u64;
@@ -816,6 +914,9 @@ fn scan_sheet(
             0x0203 | 0x0205 | 0x027E => {
                 let Some((row, col)) = pos() else { return Err(malformed_record(name, r.typ)) };
                 at(&mut cells, row, col, &mut pushed)?;
+                if r.typ != 0x0205 {
+                    date_cell(r.data, 4, row, col);
+                }
             }
             0x0204 | 0x00D6 => {
                 let Some((row, col)) = pos() else { return Err(malformed_record(name, r.typ)) };
@@ -856,6 +957,9 @@ fn scan_sheet(
                     at(&mut cells, row, first, &mut pushed)?;
                     at(&mut cells, row, first + u32::from(count) - 1, &mut pushed)?;
                     pushed += u64::from(count).saturating_sub(2);
+                    for k in 0..u32::from(count) {
+                        date_cell(d, 4 + 6 * k as usize, row, first + k);
+                    }
                 }
             }
             // Formula: a value cell and a formula text.
@@ -865,6 +969,7 @@ fn scan_sheet(
                     return Err(malformed_record(name, r.typ));
                 }
                 fmla_pos = (row, col);
+                date_cell(r.data, 4, row, col);
                 let spaces = formula_spaces(&r.data[20..]);
                 if spaces > MAX_FORMULA_SPACES {
                     return Err(Rejection::new(
@@ -1097,6 +1202,17 @@ mod tests {
     }
 
     #[test]
+    fn date_formats_are_told_by_their_day_or_year_outside_text() {
+        for code in ["yyyy-mm-dd", "dd/mm/yyyy", "d-mmm-yy", "[$-409]mmmm d, yyyy", "DD.MM.YYYY"] {
+            assert!(is_date_format(code), "{code}");
+        }
+        for code in ["0.00", "\"day\" 0", "[Red]0", "mm:ss", "#,##0\\d", "_(* #,##0_)"] {
+            assert!(!is_date_format(code), "{code}");
+        }
+        assert!(refused_format_id(60) && refused_format_id(14) && !refused_format_id(164));
+    }
+
+    #[test]
     fn a_record_continued_too_many_times_is_refused() {
         // calamine takes each CONTINUE off the front of a list: a record
         // followed by n of them costs n * n / 2 moves.
@@ -1109,8 +1225,8 @@ mod tests {
             stream.extend(biff(0x000A, &[]));
             crate::ingest::cfb::tests::compound("Workbook", &stream, false)
         };
-        let verdict = |n| check_xls(&workbook(n), &Limits::default()).map_err(|r| r.reason);
-        assert_eq!(verdict(MAX_CONTINUES), Ok(()));
+        let verdict = |n| check_xls(&workbook(n), &Limits::default()).map(|i| i.biff8).map_err(|r| r.reason);
+        assert_eq!(verdict(MAX_CONTINUES), Ok(true));
         assert_eq!(verdict(MAX_CONTINUES + 1), Err(Reason::TooLarge));
     }
 

@@ -13,7 +13,9 @@ use std::collections::BTreeMap;
 use std::io::Cursor;
 use std::sync::{Arc, LazyLock};
 
-use calamine::{Data, DataRef, ExcelDateTime, Ods, Reader, SheetType, Xls, Xlsb, Xlsx};
+use calamine::{
+    Data, DataRef, ExcelDateTime, ExcelDateTimeType, Ods, Reader, SheetType, Xls, XlsOptions, Xlsb, Xlsx,
+};
 use regex::Regex;
 
 use super::{cfb, grid};
@@ -74,16 +76,36 @@ pub fn read(
             read_cells!(wb, limits, text, reader);
         }
         Format::Xls => {
-            grid::check_xls(bytes, limits)?;
-            let mut wb = Xls::new(cursor).map_err(|e| open_error(format, &e.to_string()))?;
+            let info = grid::check_xls(bytes, limits)?;
+            // In BIFF8 every string says whether it is UTF-16 or 8-bit
+            // (the first 256 code points): the CODEPAGE record does not
+            // apply to it, and calamine decodes such strings through it all
+            // the same (Spreadsheet::WriteExcel declares 1252: every string
+            // came out with a NUL between its letters).
+            let mut options = XlsOptions::default();
+            if info.biff8 {
+                options.force_codepage = Some(1200);
+            }
+            let mut wb =
+                Xls::new_with_options(cursor, options).map_err(|e| open_error(format, &e.to_string()))?;
             let names = worksheet_names(wb.sheets_metadata());
-            read_ranges(&mut wb, names, limits, &mut reader, &mut text)?;
+            // Number cells in a date format calamine refuses, by sheet name
+            // (the sheets in BoundSheet8 order, as calamine lists them).
+            let mut dates = DateCells { by_sheet: BTreeMap::new(), is_1904: info.is_1904 };
+            if wb.sheets_metadata().len() == info.sheet_dates.len() {
+                for (sheet, cells) in wb.sheets_metadata().iter().zip(&info.sheet_dates) {
+                    if !cells.is_empty() {
+                        dates.by_sheet.insert(sheet.name.clone(), cells.as_slice());
+                    }
+                }
+            }
+            read_ranges(&mut wb, names, limits, &mut reader, &mut text, Some(&dates))?;
         }
         Format::Ods => {
             grid::check_ods(bytes, limits)?;
             let mut wb = Ods::new(cursor).map_err(|e| open_error(format, &e.to_string()))?;
             let names = worksheet_names(wb.sheets_metadata());
-            read_ranges(&mut wb, names, limits, &mut reader, &mut text)?;
+            read_ranges(&mut wb, names, limits, &mut reader, &mut text, None)?;
         }
         Format::Xml | Format::Unknown => {
             return Err(Rejection::new(Reason::Corrupt, "not a spreadsheet"));
@@ -98,6 +120,7 @@ fn read_ranges<'b, R: Reader<Cursor<&'b [u8]>>>(
     limits: &Limits,
     reader: &mut ReturnBuilder<'_>,
     text: &mut u64,
+    dates: Option<&DateCells<'_>>,
 ) -> Result<(), Rejection>
 where
     R::Error: std::fmt::Display,
@@ -106,13 +129,33 @@ where
         let range = wb.worksheet_range(&name).map_err(|e| sheet_error(&name, &e.to_string()))?;
         let (r0, c0) = range.start().unwrap_or((0, 0));
         let mut cells = SheetCells::new(&name, limits, text);
+        let sheet_dates = dates.and_then(|d| d.by_sheet.get(&name).map(|cells| (*cells, d.is_1904)));
         for (r, c, v) in range.used_cells() {
             let (Ok(r), Ok(c)) = (u32::try_from(r), u32::try_from(c)) else { continue };
-            cells.push(r0.saturating_add(r), c0.saturating_add(c), from_data(v))?;
+            let (row, col) = (r0.saturating_add(r), c0.saturating_add(c));
+            let date = sheet_dates.filter(|(cells, _)| cells.binary_search(&(row, col)).is_ok()).and_then(
+                |(_, is_1904)| {
+                    let serial = match v {
+                        Data::Float(f) => *f,
+                        Data::Int(i) => *i as f64,
+                        _ => return None,
+                    };
+                    Some(Data::DateTime(ExcelDateTime::new(serial, ExcelDateTimeType::DateTime, is_1904)))
+                },
+            );
+            cells.push(row, col, from_data(date.as_ref().unwrap_or(v)))?;
         }
         reader.sheet(&name, cells.finish());
     }
     Ok(())
+}
+
+/// Number cells of an xls to read as dates: their format is a date format
+/// that calamine refuses ([`grid::XlsInfo::sheet_dates`]).
+struct DateCells<'a> {
+    /// Sorted (row, column) per sheet name.
+    by_sheet: BTreeMap<String, &'a [(u32, u32)]>,
+    is_1904: bool,
 }
 
 fn worksheet_names(sheets: &[calamine::Sheet]) -> Vec<String> {

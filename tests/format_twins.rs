@@ -14,8 +14,12 @@
 //! `fixtures/suites/` holds the xlsx twin of each questionnaire as two
 //! office suites save it, Gnumeric and LibreOffice, in .ods, .xlsx and .xls
 //! (`fixtures/make_suite_twins.sh`), and with its text cells in rich text
-//! (the first word bold) as openpyxl and then Gnumeric save it: each must
-//! give the xlsx twin's records.
+//! (the first word bold) as openpyxl and then Gnumeric save it; and the
+//! xlsx twin's cells written anew by other libraries
+//! (`fixtures/make_writer_twins.sh`): SheetJS as xlsx, xlsb (short cell
+//! records), xls (dates under format 60) and ods, ExcelJS, and Perl's
+//! Spreadsheet::WriteExcel (CODEPAGE 1252) and Excel::Writer::XLSX. Each
+//! must give the xlsx twin's records.
 //!
 //! One allowance, dictated by the formats themselves: the `raw` text of a
 //! `multi-choice` answer is compared as its list of codes, because an ODK
@@ -36,8 +40,10 @@ const QUESTIONNAIRES: [&str; 4] = ["UNTOC-2026", "TIP-2026", "SOM-2026", "FIREAR
 /// (name used in the tests, file name in each questionnaire folder, manifest
 /// format): the twins of `fixtures/twins/`, then the xlsx twin as Gnumeric
 /// and LibreOffice save it (`fixtures/suites/`, `fixtures/make_suite_twins.sh`),
-/// and with its text cells in rich text, as openpyxl and then Gnumeric save it.
-const FORMATS: [(&str, &str, &str); 14] = [
+/// with its text cells in rich text, as openpyxl and then Gnumeric save it,
+/// and its cells as SheetJS, ExcelJS, Spreadsheet::WriteExcel and
+/// Excel::Writer::XLSX write them (`fixtures/make_writer_twins.sh`).
+const FORMATS: [(&str, &str, &str); 21] = [
     ("xlsx", "return.xlsx", "xlsx"),
     ("xls", "return.xls", "xls"),
     ("ods", "return.ods", "ods"),
@@ -52,6 +58,13 @@ const FORMATS: [(&str, &str, &str); 14] = [
     ("libreoffice-xls", "../../suites/Q/libreoffice.xls", "xls"),
     ("openpyxl-rich-xlsx", "../../suites/Q/openpyxl-rich.xlsx", "xlsx"),
     ("gnumeric-rich-xlsx", "../../suites/Q/gnumeric-rich.xlsx", "xlsx"),
+    ("sheetjs-xlsx", "../../suites/Q/sheetjs.xlsx", "xlsx"),
+    ("sheetjs-xlsb", "../../suites/Q/sheetjs.xlsb", "xlsb"),
+    ("sheetjs-xls", "../../suites/Q/sheetjs.xls", "xls"),
+    ("sheetjs-ods", "../../suites/Q/sheetjs.ods", "ods"),
+    ("exceljs-xlsx", "../../suites/Q/exceljs.xlsx", "xlsx"),
+    ("writeexcel-xls", "../../suites/Q/writeexcel.xls", "xls"),
+    ("excel-writer-xlsx", "../../suites/Q/excel-writer-xlsx.xlsx", "xlsx"),
 ];
 
 /// The columns that name where a record was read, not what it says.
@@ -265,4 +278,18 @@ twins_agree! {
     answers_xlsx_gnumeric_rich_xlsx: "answers.csv", "xlsx", "gnumeric-rich-xlsx";
     needs_xlsx_openpyxl_rich_xlsx: "needs.csv", "xlsx", "openpyxl-rich-xlsx";
     needs_xlsx_gnumeric_rich_xlsx: "needs.csv", "xlsx", "gnumeric-rich-xlsx";
+    answers_xlsx_sheetjs_xlsx: "answers.csv", "xlsx", "sheetjs-xlsx";
+    needs_xlsx_sheetjs_xlsx: "needs.csv", "xlsx", "sheetjs-xlsx";
+    answers_xlsx_sheetjs_xlsb: "answers.csv", "xlsx", "sheetjs-xlsb";
+    needs_xlsx_sheetjs_xlsb: "needs.csv", "xlsx", "sheetjs-xlsb";
+    answers_xlsx_sheetjs_xls: "answers.csv", "xlsx", "sheetjs-xls";
+    needs_xlsx_sheetjs_xls: "needs.csv", "xlsx", "sheetjs-xls";
+    answers_xlsx_sheetjs_ods: "answers.csv", "xlsx", "sheetjs-ods";
+    needs_xlsx_sheetjs_ods: "needs.csv", "xlsx", "sheetjs-ods";
+    answers_xlsx_exceljs_xlsx: "answers.csv", "xlsx", "exceljs-xlsx";
+    needs_xlsx_exceljs_xlsx: "needs.csv", "xlsx", "exceljs-xlsx";
+    answers_xlsx_writeexcel_xls: "answers.csv", "xlsx", "writeexcel-xls";
+    needs_xlsx_writeexcel_xls: "needs.csv", "xlsx", "writeexcel-xls";
+    answers_xlsx_excel_writer_xlsx: "answers.csv", "xlsx", "excel-writer-xlsx";
+    needs_xlsx_excel_writer_xlsx: "needs.csv", "xlsx", "excel-writer-xlsx";
 }

@@ -99,6 +99,23 @@ pub fn bind<'s>(
         }
     };
     let named_iso3 = state.as_ref().and_then(|s| s.as_ref().ok()).map(|s| s.iso3.clone());
+    // `<state code="FRA">Germany</state>`: the code counts; a name that is
+    // another State's says so. (A name the register does not know, say in a
+    // language it has no alias in, is no contradiction.)
+    if let (Some(iso3), Some(name), Some(reg)) = (&named_iso3, &raw.state_name, ctx.register)
+        && let Some(other) = reg.lookup(&text(name)).filter(|p| p.iso3 != *iso3)
+    {
+        problems.push(Problem::warning(
+            "state-mismatch",
+            name.source.clone(),
+            format!(
+                "{} names {} ({}), but the code says {iso3}; read as {iso3}",
+                Quoted(&text(name)),
+                other.name,
+                other.iso3
+            ),
+        ));
+    }
 
     let q_field = get(CoverKey::Questionnaire).ok_or_else(|| {
         let mut r = Rejection::new(

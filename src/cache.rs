@@ -625,6 +625,7 @@ mod tests {
             }],
             instance_id: Some("uuid:1".into()),
             deprecated_id: None,
+            state_name: Some(RawField { value: RawValue::Text("France".into()), source: SourceRef::File }),
             problems: vec![Problem::warning("unknown-element", SourceRef::File, "x")],
         }
     }

@@ -445,6 +445,10 @@ pub struct RawReturn {
     pub instance_id: Option<String>,
     /// The submission an edit replaces (XML only).
     pub deprecated_id: Option<String>,
+    /// The State's name beside its code (`<state code="FRA">France</state>`,
+    /// XML only): bind checks that it names the same State.
+    #[serde(default)]
+    pub state_name: Option<RawField>,
     /// Things noticed while reading that do not stop the file.
     pub problems: Vec<Problem>,
 }
@@ -495,7 +499,7 @@ impl<'de> Deserialize<'de> for Problem {
 
 impl Problem {
     /// Every problem code art32 emits (a unit test checks the sources against it).
-    pub const CODES: [&'static str; 17] = [
+    pub const CODES: [&'static str; 18] = [
         "duplicate-answer",
         "duplicate-column",
         "duplicate-cover-field",
@@ -506,6 +510,7 @@ impl Problem {
         "missing-question",
         "missing-version",
         "required-unanswered",
+        "state-mismatch",
         "unclear-mark",
         "unknown-assistance",
         "unknown-element",

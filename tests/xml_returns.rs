@@ -918,3 +918,72 @@ fn of_two_edits_of_one_submission_the_message_names_the_one_ranked_first() {
         assert!(e["message"].as_str().unwrap().contains(late_path), "{e}");
     }
 }
+
+#[test]
+fn answers_in_nested_sections_and_other_wrappers_are_read() {
+    let native = r#"<?xml version="1.0" encoding="UTF-8"?>
+<return xmlns="urn:art32:return:1" questionnaire="UNTOC-2026" version="1" language="en">
+  <state code="FRA">France</state>
+  <submitted>2026-02-14</submitted>
+  <section id="criminalization">
+    <section id="article-5">
+      <answer question="UNTOC.5.1">partial</answer>
+    </section>
+    <group>
+      <answer question="UNTOC.6.1">yes</answer>
+    </group>
+    <note>not an answer</note>
+  </section>
+  <answers>
+    <answer question="UNTOC.8.1">no</answer>
+  </answers>
+</return>
+"#;
+    let cycle = with_files(&[("native.xml", native)]);
+    let e = cycle.manifest_entry("native.xml");
+    assert_eq!(e["status"], "accepted", "{e}");
+    let a = by_question(&cycle.csv("answers.csv"));
+    assert_eq!(a["UNTOC.5.1"]["value"], "partial");
+    assert_eq!(a["UNTOC.5.1"]["source_ref"], "/return/section[1]/section[1]/answer[1] (line 7)");
+    assert_eq!(a["UNTOC.6.1"]["source_ref"], "/return/section[1]/group[1]/answer[1] (line 10)");
+    assert_eq!(a["UNTOC.8.1"]["value"], "no");
+    let unknown = warnings_coded(&e, "unknown-element");
+    let refs: Vec<(&str, bool)> =
+        unknown.iter().map(|(r, m)| (r.as_str(), m.contains("the answers inside it are read"))).collect();
+    assert_eq!(
+        refs,
+        [
+            ("/return/section[1]/group[1] (line 9)", true),
+            ("/return/section[1]/note[1] (line 12)", false),
+            ("/return/answers[1] (line 14)", true)
+        ]
+    );
+}
+
+#[test]
+fn text_beside_a_value_and_a_state_name_naming_another_state_are_warnings() {
+    let native = r#"<?xml version="1.0" encoding="UTF-8"?>
+<return xmlns="urn:art32:return:1" questionnaire="UNTOC-2026" version="1" language="en">
+  <state code="FRA">Spain</state>
+  <submitted>2026-02-14</submitted>
+  <answer question="UNTOC.5.1">no<value>yes</value></answer>
+</return>
+"#;
+    let cycle = with_files(&[("native.xml", native)]);
+    let e = cycle.manifest_entry("native.xml");
+    assert_eq!((e["status"].as_str(), e["iso3"].as_str()), (Some("accepted"), Some("FRA")), "{e}");
+    let mismatch = warnings_coded(&e, "state-mismatch");
+    assert_eq!(mismatch.len(), 1, "{e}");
+    assert!(mismatch[0].0.starts_with("/return/state[1]"), "{mismatch:?}");
+    assert!(mismatch[0].1.contains("Spain (ESP)") && mismatch[0].1.contains("read as FRA"), "{mismatch:?}");
+    let dups = warnings_coded(&e, "duplicate-element");
+    assert_eq!(dups.len(), 1, "{e}");
+    assert!(dups[0].1.contains("\"no\"") && dups[0].1.contains("value[1]"), "{dups:?}");
+    assert_eq!(by_question(&cycle.csv("answers.csv"))["UNTOC.5.1"]["value"], "yes");
+    // The name alone, or a name the register does not know: no warning.
+    for state in ["<state code=\"FRA\">France</state>", "<state code=\"FRA\">Frankreich</state>"] {
+        let cycle =
+            with_files(&[("native.xml", &native.replace("<state code=\"FRA\">Spain</state>", state))]);
+        assert!(warnings_coded(&cycle.manifest_entry("native.xml"), "state-mismatch").is_empty());
+    }
+}

@@ -591,10 +591,15 @@ fn native(nodes: &[Node]) -> RawReturn {
         match child.name.as_str() {
             "state" => {
                 let field = match child.attr("code").filter(|c| !c.trim().is_empty()) {
-                    Some(code) => RawField {
-                        value: RawValue::Text(code.trim().to_owned()),
-                        source: child.attr_source("code"),
-                    },
+                    Some(code) => {
+                        if out.state_name.is_none() && !child.text.trim().is_empty() {
+                            out.state_name = Some(child.field());
+                        }
+                        RawField {
+                            value: RawValue::Text(code.trim().to_owned()),
+                            source: child.attr_source("code"),
+                        }
+                    }
                     None => child.field(),
                 };
                 out.cover.push((CoverKey::State, field));
@@ -618,20 +623,61 @@ fn native(nodes: &[Node]) -> RawReturn {
                     out.cover.push((key, f.field()));
                 }
             }
-            "section" => {
-                for a in children(nodes, child) {
-                    if a.name == "answer" {
-                        native_answer(nodes, a, &mut out);
-                    } else {
-                        unknown(a, &mut out.problems);
-                    }
-                }
-            }
+            "section" => native_group(nodes, child, &mut out),
             "answer" => native_answer(nodes, child, &mut out),
+            _ if holds_answers(nodes, child) => {
+                wrapper(child, &mut out.problems);
+                native_group(nodes, child, &mut out);
+            }
             _ => unknown(child, &mut out.problems),
         }
     }
     out
+}
+
+/// Whether an element holds `<answer>` elements at any depth.
+fn holds_answers(nodes: &[Node], node: &Node) -> bool {
+    let mut stack: Vec<&Node> = children(nodes, node).collect();
+    while let Some(n) = stack.pop() {
+        if n.name == "answer" {
+            return true;
+        }
+        stack.extend(children(nodes, n));
+    }
+    false
+}
+
+/// An unknown element whose answers are read all the same.
+fn wrapper(node: &Node, problems: &mut Vec<Problem>) {
+    problems.push(Problem::warning(
+        "unknown-element",
+        node.source(),
+        format!("unknown element <{}>; the answers inside it are read", node.name),
+    ));
+}
+
+/// The answers of a `<section>`, in document order: its own, those of the
+/// sections inside it (grouping is free to nest), and those of any other
+/// element around answers (a warning names it); anything else is unknown.
+fn native_group<'n>(nodes: &'n [Node], group: &'n Node, out: &mut RawReturn) {
+    let mut stack: Vec<&'n Node> = children(nodes, group).collect();
+    stack.reverse();
+    while let Some(n) = stack.pop() {
+        let inner = |stack: &mut Vec<&'n Node>| {
+            let at = stack.len();
+            stack.extend(children(nodes, n));
+            stack[at..].reverse();
+        };
+        match n.name.as_str() {
+            "answer" => native_answer(nodes, n, out),
+            "section" => inner(&mut stack),
+            _ if holds_answers(nodes, n) => {
+                wrapper(n, &mut out.problems);
+                inner(&mut stack);
+            }
+            _ => unknown(n, &mut out.problems),
+        }
+    }
 }
 
 fn native_answer(nodes: &[Node], a: &Node, out: &mut RawReturn) {
@@ -653,6 +699,19 @@ fn native_answer(nodes: &[Node], a: &Node, out: &mut RawReturn) {
             "comment" => once(&mut comment, c, &mut out.problems),
             _ => unknown(c, &mut out.problems),
         }
+    }
+    if let Some(v) = value
+        && !a.text.trim().is_empty()
+    {
+        out.problems.push(Problem::warning(
+            "duplicate-element",
+            a.source(),
+            format!(
+                "the answer is given both as text ({}) and as <value>; the <value> at {} is read",
+                crate::model::Quoted(a.text.trim()),
+                v.source()
+            ),
+        ));
     }
     let answer = value.map_or_else(|| a.field(), Node::field);
     let comment = comment.map(Node::field).filter(|f| !f.value.is_blank());

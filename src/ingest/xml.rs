@@ -72,7 +72,8 @@ impl Node {
 
 /// Reads an XML return.
 pub fn read(bytes: &[u8], limits: &Limits) -> Result<RawReturn, Rejection> {
-    let text = decode(bytes)?;
+    let text = line_ends(decode(bytes)?);
+    check_chars(&text)?;
     let nodes = parse(&text, limits)?;
     let Some(root) = nodes.first() else {
         return Err(Rejection::new(Reason::MalformedXml, "no root element"));
@@ -196,6 +197,59 @@ fn declared_encoding(bytes: &[u8]) -> Option<String> {
 }
 
 /// One-based line and column (in characters) at the end of `prefix`.
+/// The document with its line ends as XML 1.0 reads them (2.11): CR LF
+/// and a CR alone are each one LF, so that a file saved with CR line ends
+/// (classic Mac OS) names its lines as one saved with LF does.
+fn line_ends(text: std::borrow::Cow<'_, str>) -> std::borrow::Cow<'_, str> {
+    if !text.contains('\r') {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest: &str = &text;
+    while let Some(i) = rest.find('\r') {
+        out.push_str(&rest[..i]);
+        out.push('\n');
+        rest = &rest[i + 1..];
+        if let Some(after) = rest.strip_prefix('\n') {
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
+/// Whether XML 1.0 allows a character in a document (its `Char`
+/// production): tab, line ends, and every other character but the C0
+/// controls, surrogates and U+FFFE, U+FFFF.
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// Refuses a document holding a character XML 1.0 does not allow (a NUL, a
+/// control character, U+FFFF): not XML, and never meant as an answer.
+fn check_chars(text: &str) -> Result<(), Rejection> {
+    let bad = text.bytes().position(|b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')).or_else(|| {
+        memchr::memmem::find(text.as_bytes(), "\u{FFFE}".as_bytes())
+            .into_iter()
+            .chain(memchr::memmem::find(text.as_bytes(), "\u{FFFF}".as_bytes()))
+            .min()
+    });
+    match bad {
+        None => Ok(()),
+        Some(at) => {
+            let (line, col) = line_col(&text.as_bytes()[..at]);
+            let c = text[at..].chars().next().unwrap_or('\0');
+            Err(Rejection::new(
+                Reason::MalformedXml,
+                format!(
+                    "a character XML does not allow (U+{:04X}) at line {line}, column {col}",
+                    u32::from(c)
+                ),
+            ))
+        }
+    }
+}
+
 fn line_col(prefix: &[u8]) -> (usize, usize) {
     let line = prefix.iter().filter(|b| **b == b'\n').count() + 1;
     let last = prefix.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1);
@@ -381,7 +435,7 @@ fn parse(text: &str, limits: &Limits) -> Result<Vec<Node>, Rejection> {
             Event::GeneralRef(r) => {
                 let resolved = if r.is_char_ref() {
                     match r.resolve_char_ref() {
-                        Ok(Some(c)) => c.to_string(),
+                        Ok(Some(c)) if is_xml_char(c) => c.to_string(),
                         _ => {
                             return Err(Rejection::new(
                                 Reason::MalformedXml,
@@ -474,6 +528,17 @@ fn element(
                 format!("attribute {key:?} of <{name}> at line {line}: {err}"),
             )
         })?;
+        // The document holds none (check_chars): one here came from a
+        // character reference.
+        if let Some(c) = value.chars().find(|c| !is_xml_char(*c)) {
+            return Err(Rejection::new(
+                Reason::MalformedXml,
+                format!(
+                    "attribute {key:?} of <{name}> at line {line}: a character reference to U+{:04X}, which XML does not allow",
+                    u32::from(c)
+                ),
+            ));
+        }
         if value.len() > limits.max_xml_text {
             return Err(Rejection::new(
                 Reason::TextTooLong,
@@ -960,6 +1025,36 @@ mod tests {
         assert_eq!(raw.answers[1].comment.as_ref().unwrap().value, RawValue::Text("x & y".into()));
         assert_eq!(raw.problems.len(), 1);
         assert_eq!(raw.problems[0].code, "unknown-element");
+    }
+
+    #[test]
+    fn cr_line_ends_count_lines_as_lf_does() {
+        let lf = "<?xml version=\"1.0\"?>\n<return xmlns=\"urn:art32:return:1\" questionnaire=\"UNTOC-2026\">\n  <state code=\"FRA\"/>\n  <answer question=\"UNTOC.5.1\">Oui\nmais</answer>\n</return>\n";
+        for text in [lf.to_owned(), lf.replace('\n', "\r"), lf.replace('\n', "\r\n")] {
+            let raw = read(text.as_bytes(), &limits()).unwrap();
+            assert_eq!(raw.answers[0].answer.source.to_string(), "/return/answer[1] (line 4)", "{text:?}");
+            assert_eq!(raw.answers[0].answer.value, RawValue::Text("Oui\nmais".into()), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn characters_xml_does_not_allow_are_refused_raw_or_referenced() {
+        let doc = |answer: &str| {
+            format!(
+                "<return xmlns=\"urn:art32:return:1\" questionnaire=\"UNTOC-2026\">\n<answer question=\"UNTOC.5.1\">{answer}</answer></return>"
+            )
+        };
+        for answer in ["a\u{0}b", "a\u{1}b", "a\u{1F}", "\u{FFFE}", "\u{FFFF}", "&#1;", "&#x0;", "&#xFFFE;"] {
+            let err = read(doc(answer).as_bytes(), &limits()).unwrap_err();
+            assert_eq!(err.reason, Reason::MalformedXml, "{answer:?}");
+            assert!(err.message.contains("line 2"), "{answer:?}: {}", err.message);
+        }
+        let attr = "<return xmlns=\"urn:art32:return:1\" questionnaire=\"UNTOC&#2;\"/>";
+        assert_eq!(read(attr.as_bytes(), &limits()).unwrap_err().reason, Reason::MalformedXml);
+        // Tab, line ends and every other character are text.
+        for answer in ["a\tb", "&#9;&#10;&#13;x", "\u{85}\u{2028}\u{FFFD}\u{10FFFF}", "&#x10FFFF;"] {
+            assert!(read(doc(answer).as_bytes(), &limits()).is_ok(), "{answer:?}");
+        }
     }
 
     #[test]

@@ -582,6 +582,14 @@ fn sniff(bytes: &[u8], ext: &str, limits: &Limits) -> Sniffed {
     if looks_like_xml(bytes) && (ext == "xml" || ext.is_empty() || bytes.starts_with(b"<?xml")) {
         return Sniffed::Format(Format::Xml);
     }
+    // A worksheet of Excel 2.x to 4.0 (BIFF2-4): a bare record stream that
+    // opens with its BOF record.
+    if ext == "xls" && bytes.len() >= 8 && matches!(bytes[..2], [0x09, 0x00] | [0x09, 0x02] | [0x09, 0x04]) {
+        return Sniffed::Refused(Rejection::new(
+            Reason::UnsupportedFormat,
+            "an Excel 2.x-4.0 worksheet (BIFF2-4), which art32 does not read: ask for the return as .xlsx (or open this file and save it so)",
+        ));
+    }
     Sniffed::Other
 }
 

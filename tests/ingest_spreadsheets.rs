@@ -511,3 +511,20 @@ fn a_biff8_workbook_declaring_a_codepage_reads_its_utf16_strings() {
     );
     assert!(!stdout.contains('\0'), "{stdout}");
 }
+
+#[test]
+fn spreadsheet_formats_art32_does_not_read_are_named_unsupported() {
+    // Both written by SheetJS 0.18.5 under .xls: Excel 2003 XML
+    // (SpreadsheetML) and Excel 2.1 (BIFF2).
+    let schemas = repo().join("schemas");
+    for (file, what) in [
+        ("sheetjs-spreadsheetml-2003.xls", "an Excel 2003 XML spreadsheet (SpreadsheetML)"),
+        ("sheetjs-biff2.xls", "an Excel 2.x-4.0 worksheet (BIFF2-4)"),
+    ] {
+        let path = repo().join("fixtures/writers/cases").join(file);
+        let out = run(&["check", path.to_str().unwrap(), "--schemas", schemas.to_str().unwrap()]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains(&format!("rejected (unsupported-format): {what}")), "{file}: {stdout}");
+        assert_eq!(out.status.code(), Some(1), "{file}");
+    }
+}

@@ -84,6 +84,24 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<RawReturn, Rejection> {
             "an encrypted online-form submission: decrypt it on the server (with the form's private key) and export it again",
         ));
     }
+    // Spreadsheets saved as XML: told apart from returns, with what to ask for.
+    let spreadsheet = match (root.name.as_str(), root.ns.as_deref()) {
+        ("Workbook", Some("urn:schemas-microsoft-com:office:spreadsheet")) => {
+            Some("an Excel 2003 XML spreadsheet (SpreadsheetML)")
+        }
+        ("document", Some("urn:oasis:names:tc:opendocument:xmlns:office:1.0")) => {
+            Some("a flat OpenDocument spreadsheet (.fods)")
+        }
+        _ => None,
+    };
+    if let Some(what) = spreadsheet {
+        return Err(Rejection::new(
+            Reason::UnsupportedFormat,
+            format!(
+                "{what}, which art32 does not read: ask for the return as .xlsx (or open this file and save it so)"
+            ),
+        ));
+    }
     if root.name == "return" && root.attr("id").is_none() {
         Ok(native(&nodes))
     } else if root.attr("id").is_some() {

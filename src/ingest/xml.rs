@@ -644,6 +644,11 @@ fn children<'n>(nodes: &'n [Node], node: &'n Node) -> impl Iterator<Item = &'n N
     std::iter::successors(node.first_child.map(|i| &nodes[i]), move |n| n.next_sibling.map(|i| &nodes[i]))
 }
 
+/// The indices of an element's children, first to last.
+fn child_indices(nodes: &[Node], node: usize) -> impl Iterator<Item = usize> + '_ {
+    std::iter::successors(nodes[node].first_child, move |&i| nodes[i].next_sibling)
+}
+
 /// The native layout: `<return questionnaire=".." version=".." language="..">`.
 fn native(nodes: &[Node]) -> RawReturn {
     let root = &nodes[0];
@@ -670,7 +675,9 @@ fn native(nodes: &[Node]) -> RawReturn {
             ));
         }
     }
-    for child in children(nodes, root) {
+    let below = answers_below(nodes);
+    for ci in child_indices(nodes, 0) {
+        let child = &nodes[ci];
         match child.name.as_str() {
             "state" => {
                 let field = match child.attr("code").filter(|c| !c.trim().is_empty()) {
@@ -706,11 +713,11 @@ fn native(nodes: &[Node]) -> RawReturn {
                     out.cover.push((key, f.field()));
                 }
             }
-            "section" => native_group(nodes, child, &mut out),
+            "section" => native_group(nodes, ci, &below, &mut out),
             "answer" => native_answer(nodes, child, &mut out),
-            _ if holds_answers(nodes, child) => {
+            _ if below[ci] => {
                 wrapper(child, &mut out.problems);
-                native_group(nodes, child, &mut out);
+                native_group(nodes, ci, &below, &mut out);
             }
             _ => unknown(child, &mut out.problems),
         }
@@ -718,16 +725,22 @@ fn native(nodes: &[Node]) -> RawReturn {
     out
 }
 
-/// Whether an element holds `<answer>` elements at any depth.
-fn holds_answers(nodes: &[Node], node: &Node) -> bool {
-    let mut stack: Vec<&Node> = children(nodes, node).collect();
-    while let Some(n) = stack.pop() {
-        if n.name == "answer" {
-            return true;
+/// Per element: whether it holds `<answer>` elements at any depth. The
+/// elements are in document order, so each one's children come after it:
+/// one pass from the last.
+fn answers_below(nodes: &[Node]) -> Vec<bool> {
+    let mut below = vec![false; nodes.len()];
+    for i in (0..nodes.len()).rev() {
+        let mut child = nodes[i].first_child;
+        while let Some(c) = child {
+            if nodes[c].name == "answer" || below.get(c).copied().unwrap_or(false) {
+                below[i] = true;
+                break;
+            }
+            child = nodes[c].next_sibling;
         }
-        stack.extend(children(nodes, n));
     }
-    false
+    below
 }
 
 /// An unknown element whose answers are read all the same.
@@ -742,19 +755,20 @@ fn wrapper(node: &Node, problems: &mut Vec<Problem>) {
 /// The answers of a `<section>`, in document order: its own, those of the
 /// sections inside it (grouping is free to nest), and those of any other
 /// element around answers (a warning names it); anything else is unknown.
-fn native_group<'n>(nodes: &'n [Node], group: &'n Node, out: &mut RawReturn) {
-    let mut stack: Vec<&'n Node> = children(nodes, group).collect();
+fn native_group(nodes: &[Node], group: usize, below: &[bool], out: &mut RawReturn) {
+    let mut stack: Vec<usize> = child_indices(nodes, group).collect();
     stack.reverse();
-    while let Some(n) = stack.pop() {
-        let inner = |stack: &mut Vec<&'n Node>| {
+    while let Some(i) = stack.pop() {
+        let n = &nodes[i];
+        let inner = |stack: &mut Vec<usize>| {
             let at = stack.len();
-            stack.extend(children(nodes, n));
+            stack.extend(child_indices(nodes, i));
             stack[at..].reverse();
         };
         match n.name.as_str() {
             "answer" => native_answer(nodes, n, out),
             "section" => inner(&mut stack),
-            _ if holds_answers(nodes, n) => {
+            _ if below[i] => {
                 wrapper(n, &mut out.problems);
                 inner(&mut stack);
             }

@@ -12,7 +12,7 @@ seed() { # target, then find(1) name patterns
     local args=() p
     for p in "$@"; do args+=(-o -iname "$p"); done
     local dirs=() d
-    for d in cycle-2026/inbox twins xml-cases "fuzz-regressions/$target"; do
+    for d in cycle-2026/inbox twins suites writers/cases xml-cases "fuzz-regressions/$target"; do
         [[ -d $fixtures/$d ]] && dirs+=("$fixtures/$d")
     done
     find "${dirs[@]}" -type f \( "${args[@]:1}" \) -print0 |

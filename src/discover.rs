@@ -582,9 +582,7 @@ fn sniff(bytes: &[u8], ext: &str, limits: &Limits) -> Sniffed {
     if looks_like_xml(bytes) && (ext == "xml" || ext.is_empty() || bytes.starts_with(b"<?xml")) {
         return Sniffed::Format(Format::Xml);
     }
-    // A worksheet of Excel 2.x to 4.0 (BIFF2-4): a bare record stream that
-    // opens with its BOF record.
-    if ext == "xls" && bytes.len() >= 8 && matches!(bytes[..2], [0x09, 0x00] | [0x09, 0x02] | [0x09, 0x04]) {
+    if ext == "xls" && is_biff2_to_4(bytes) {
         return Sniffed::Refused(Rejection::new(
             Reason::UnsupportedFormat,
             "an Excel 2.x-4.0 worksheet (BIFF2-4), which art32 does not read: ask for the return as .xlsx (or open this file and save it so)",
@@ -593,8 +591,22 @@ fn sniff(bytes: &[u8], ext: &str, limits: &Limits) -> Sniffed {
     Sniffed::Other
 }
 
+/// A worksheet of Excel 2.x to 4.0 (BIFF2-4): a bare record stream that
+/// opens with its BOF record, of 4 bytes in BIFF2 (0x0009) and 6 in BIFF3
+/// and BIFF4 (0x0209, 0x0409), whose document type is a worksheet (0x10),
+/// a chart (0x20), a macro sheet (0x40) or a BIFF4 workbook (0x100).
+fn is_biff2_to_4(bytes: &[u8]) -> bool {
+    let Some(head) = bytes.get(..8) else { return false };
+    let len_ok = matches!(head[..4], [0x09, 0x00, 0x04, 0x00] | [0x09, 0x02 | 0x04, 0x06, 0x00]);
+    len_ok && matches!(u16::from_le_bytes([head[6], head[7]]), 0x10 | 0x20 | 0x40 | 0x100)
+}
+
 fn looks_like_xml(bytes: &[u8]) -> bool {
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return true;
+    }
+    // UTF-32, with its BOM or from its first `<`.
+    if matches!(bytes.get(..4), Some([0, 0, 0xFE, 0xFF] | [0x3C, 0, 0, 0] | [0, 0, 0, 0x3C])) {
         return true;
     }
     if crate::ingest::xml::bare_utf16(bytes).is_some() {
@@ -723,6 +735,11 @@ mod tests {
         let mut xls = CFB_MAGIC.to_vec();
         xls.extend(utf16le("Workbook"));
         assert_eq!(sn(&xls, ""), Sniffed::Format(Format::Xls));
+        // Excel 2.1 and 4.0 BOF records; text that starts with a tab and a NUL is not one.
+        assert!(is_biff2_to_4(&[0x09, 0x00, 0x04, 0x00, 0x02, 0x00, 0x10, 0x00, 0x00]));
+        assert!(is_biff2_to_4(&[0x09, 0x04, 0x06, 0x00, 0x00, 0x00, 0x00, 0x01]));
+        assert!(!is_biff2_to_4(&[0x09, 0x00, 0x78, 0x00, 0x61, 0x00, 0x62, 0x00]));
+        assert!(!is_biff2_to_4(&[0x09, 0x00, 0x04, 0x00]));
         assert!(matches!(sn(b"PK\x03\x04garbage", "xlsx"), Sniffed::BrokenZip(_)));
     }
 

@@ -174,18 +174,29 @@ fn checkbox_columns_read_blank_false_and_no_as_not_requested() {
 fn a_mark_under_a_checkbox_header_naming_no_assistance_type_is_a_warning() {
     let c = TestCycle::new();
     let mut rows = cover("UNTOC-2026", "FRA", V::D(2026, 3, 1), "en");
-    rows.push(vec![V::S("id"), V::S("answer"), V::S("assistance:training"), V::S("Assistance: bogus")]);
+    // The third header with a full-width colon, as East Asian input types it.
+    rows.push(vec![
+        V::S("id"),
+        V::S("answer"),
+        V::S("assistance:training"),
+        V::S("Assistance: bogus"),
+        V::S("assistance\u{FF1A}other"),
+    ]);
     for r in full_answers("UNTOC-2026", &[]) {
-        let is_target = matches!(&r[0], V::T(q) if q == "UNTOC.5.TA");
-        let mut row = vec![r[0].clone(), if is_target { V::S("Yes") } else { r[2].clone() }];
-        if is_target {
-            row.extend([V::S("x"), V::S("x")]);
-        }
+        let marks = match &r[0] {
+            V::T(q) if q == "UNTOC.5.TA" => Some([V::S("x"), V::S("x"), V::S("x")]),
+            // A no under the unknown header is no mark: nothing to say.
+            V::T(q) if q == "UNTOC.6.TA" => Some([V::S("x"), V::S("no"), V::E]),
+            _ => None,
+        };
+        let mut row = vec![r[0].clone(), if marks.is_some() { V::S("Yes") } else { r[2].clone() }];
+        row.extend(marks.into_iter().flatten());
         rows.push(row);
     }
     write_book(&c.inbox("FRA/untoc.xlsx"), &[("Return", rows)]);
     c.run(&[]);
-    assert_eq!(need_types(&c)["UNTOC.5.TA"], ["training"]);
+    assert_eq!(need_types(&c)["UNTOC.5.TA"], ["training", "other"]);
+    assert_eq!(need_types(&c)["UNTOC.6.TA"], ["training"]);
     let warnings = c.manifest_entry("FRA/untoc.xlsx")["warnings"].clone();
     let bogus: Vec<_> =
         warnings.as_array().unwrap().iter().filter(|w| w.to_string().contains("Assistance: bogus")).collect();

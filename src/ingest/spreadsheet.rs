@@ -388,28 +388,19 @@ impl<'v> ReturnBuilder<'v> {
             .unwrap_or(RawField { value: RawValue::Empty, source: SourceRef::cell_in(sheet, row, id_col) });
         let assistance = field(ColumnKey::Assistance).filter(|f| !f.value.is_blank()).into_iter().collect();
         let comment = field(ColumnKey::Comment).filter(|f| !f.value.is_blank());
+        // A column whose `assistance:` header names no type carries its
+        // header as its code: normalize tells a mark in it (not read, with
+        // a warning) from a no.
         let marks = h
             .marks
             .iter()
+            .chain(&h.unknown_marks)
             .filter_map(|(code, col)| {
                 let value = take(cells, *col)?;
                 (!value.is_blank())
                     .then(|| (code.clone(), RawField { value, source: SourceRef::cell_in(sheet, row, *col) }))
             })
             .collect();
-        for (header_text, col) in &h.unknown_marks {
-            if let Some(value) = take(cells, *col).filter(|v| !v.is_blank()) {
-                self.out.problems.push(Problem::warning(
-                    "unknown-assistance",
-                    SourceRef::cell_in(sheet, row, *col),
-                    format!(
-                        "{} under the header {}, which names no assistance type: not read",
-                        Quoted(&value.to_string()),
-                        Quoted(header_text)
-                    ),
-                ));
-            }
-        }
         if answer.value.is_blank() && h.columns.contains_key(&ColumnKey::Answer) {
             // An empty answer cell, and a value in a column no header names:
             // an answer typed beside its cell (SPEC 2: "answer in the wrong
@@ -530,15 +521,23 @@ fn quoted_list(items: &[String]) -> String {
     items.iter().take(5).map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", ")
 }
 
+/// A header cell split at its first colon, ASCII or full-width (`：`, as
+/// NFKC reads it).
+fn split_header(text: &str) -> Option<(&str, &str)> {
+    let at = text.find([':', '\u{FF1A}'])?;
+    let colon = text[at..].chars().next()?.len_utf8();
+    Some((&text[..at], &text[at + colon..]))
+}
+
 /// Whether a header cell reads `assistance:...`, a checkbox column, known
 /// type or not.
 fn is_checkbox_header(text: &str, vocab: &Vocabulary) -> bool {
-    text.split_once(':').is_some_and(|(head, _)| vocab.column_key(head) == Some(ColumnKey::Assistance))
+    split_header(text).is_some_and(|(head, _)| vocab.column_key(head) == Some(ColumnKey::Assistance))
 }
 
 /// `assistance:CODE` (or `assistance: label`) header cells name a checkbox column.
 fn checkbox_code(text: &str, vocab: &Vocabulary) -> Option<String> {
-    let (head, tail) = text.split_once(':')?;
+    let (head, tail) = split_header(text)?;
     if vocab.column_key(head) != Some(ColumnKey::Assistance) {
         return None;
     }

@@ -161,6 +161,24 @@ pub fn answer(raw: &RawAnswer, question: &Question, vocab: &Vocabulary, lang: Op
             ));
         }
         for (code, field) in &raw.marks {
+            // A checkbox column whose header names no assistance type
+            // carries the header (`assistance:...`, with its colon, which
+            // no code holds) as its code (ingest): a mark in it is not
+            // read, and says so.
+            if code.contains([':', '\u{FF1A}']) {
+                if mark(&field.value, vocab) != Mark::Unchecked {
+                    problems.push(Problem::warning(
+                        "unknown-assistance",
+                        field.source.clone(),
+                        format!(
+                            "{} under the header {}, which names no assistance type: not read",
+                            Quoted(&field.value.to_string()),
+                            Quoted(code)
+                        ),
+                    ));
+                }
+                continue;
+            }
             match mark(&field.value, vocab) {
                 Mark::Checked => {
                     assistance_source.get_or_insert_with(|| field.source.clone());

@@ -120,6 +120,18 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<RawReturn, Rejection> {
 /// Decodes the document to UTF-8: a BOM, else the declaration's encoding, else UTF-8.
 fn decode(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, Rejection> {
     let malformed = |msg: String| Rejection::new(Reason::MalformedXml, msg);
+    // UTF-32 (UCS-4), which encoding_rs does not know: by its BOM, or by a
+    // first `<` of four bytes (XML 1.0 appendix F).
+    let utf32 = match bytes.get(..4) {
+        Some([0xFF, 0xFE, 0, 0]) => Some((false, &bytes[4..])),
+        Some([0, 0, 0xFE, 0xFF]) => Some((true, &bytes[4..])),
+        Some([0x3C, 0, 0, 0]) => Some((false, bytes)),
+        Some([0, 0, 0, 0x3C]) => Some((true, bytes)),
+        _ => None,
+    };
+    if let Some((big_endian, body)) = utf32 {
+        return decode_utf32(body, big_endian).map(std::borrow::Cow::Owned);
+    }
     let (encoding, body) = if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
         (encoding_rs::UTF_8, rest)
     } else if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
@@ -173,6 +185,32 @@ fn decode(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, Rejection> {
             }
         }
     }
+}
+
+/// A UTF-32 document (after its BOM) as UTF-8.
+fn decode_utf32(body: &[u8], big_endian: bool) -> Result<String, Rejection> {
+    let mut out = String::with_capacity(body.len() / 4);
+    for unit in body.chunks(4) {
+        let Ok(unit) = <[u8; 4]>::try_from(unit) else {
+            let (line, col) = line_col(out.as_bytes());
+            return Err(Rejection::new(
+                Reason::MalformedXml,
+                format!("a UTF-32 document cut inside a character at line {line}, column {col}"),
+            ));
+        };
+        let code = if big_endian { u32::from_be_bytes(unit) } else { u32::from_le_bytes(unit) };
+        match char::from_u32(code) {
+            Some(c) => out.push(c),
+            None => {
+                let (line, col) = line_col(out.as_bytes());
+                return Err(Rejection::new(
+                    Reason::MalformedXml,
+                    format!("bytes that are not valid UTF-32 at line {line}, column {col}"),
+                ));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The byte order of a UTF-16 document without a BOM, told from its first
@@ -630,14 +668,32 @@ fn unknown(node: &Node, problems: &mut Vec<Problem>) {
 /// Keeps the first of an element that an answer holds once (its value, its
 /// comment, a form field); another is not read, and says so.
 fn once<'n>(slot: &mut Option<&'n Node>, n: &'n Node, problems: &mut Vec<Problem>) {
+    let blank = |n: &Node| n.text.trim().is_empty();
     match slot {
         None => *slot = Some(n),
+        // An empty element claims nothing: a filled one after it counts
+        // (an empty form field, the same field filled in another group).
+        Some(first) if blank(first) && !blank(n) => *slot = Some(n),
+        Some(_) if blank(n) => {}
         Some(first) => problems.push(Problem::warning(
             "duplicate-element",
             n.source(),
             format!("<{}> given again, not read; the one at {} is", n.name, first.source()),
         )),
     }
+}
+
+/// The field of an element read as text: an element inside it (markup in
+/// a comment, say) holds nothing that is read, and says so.
+fn leaf(nodes: &[Node], node: &Node, problems: &mut Vec<Problem>) -> RawField {
+    for c in children(nodes, node) {
+        problems.push(Problem::warning(
+            "unknown-element",
+            c.source(),
+            format!("<{}> inside <{}>, not read (only the text of <{}> is)", c.name, node.name, node.name),
+        ));
+    }
+    node.field()
 }
 
 fn children<'n>(nodes: &'n [Node], node: &'n Node) -> impl Iterator<Item = &'n Node> + 'n {
@@ -690,14 +746,16 @@ fn native(nodes: &[Node]) -> RawReturn {
                             source: child.attr_source("code"),
                         }
                     }
-                    None => child.field(),
+                    None => leaf(nodes, child, &mut out.problems),
                 };
                 out.cover.push((CoverKey::State, field));
             }
-            "submitted" => out.cover.push((CoverKey::Submitted, child.field())),
-            "questionnaire" => out.cover.push((CoverKey::Questionnaire, child.field())),
-            "version" => out.cover.push((CoverKey::Version, child.field())),
-            "language" => out.cover.push((CoverKey::Language, child.field())),
+            "submitted" => out.cover.push((CoverKey::Submitted, leaf(nodes, child, &mut out.problems))),
+            "questionnaire" => {
+                out.cover.push((CoverKey::Questionnaire, leaf(nodes, child, &mut out.problems)))
+            }
+            "version" => out.cover.push((CoverKey::Version, leaf(nodes, child, &mut out.problems))),
+            "language" => out.cover.push((CoverKey::Language, leaf(nodes, child, &mut out.problems))),
             "focalPoint" => {
                 for f in children(nodes, child) {
                     let key = match f.name.as_str() {
@@ -710,7 +768,7 @@ fn native(nodes: &[Node]) -> RawReturn {
                             continue;
                         }
                     };
-                    out.cover.push((key, f.field()));
+                    out.cover.push((key, leaf(nodes, f, &mut out.problems)));
                 }
             }
             "section" => native_group(nodes, ci, &below, &mut out),
@@ -792,7 +850,7 @@ fn native_answer(nodes: &[Node], a: &Node, out: &mut RawReturn) {
     for c in children(nodes, a) {
         match c.name.as_str() {
             "value" => once(&mut value, c, &mut out.problems),
-            "assistance" => assistance.push(c.field()),
+            "assistance" => assistance.push(leaf(nodes, c, &mut out.problems)),
             "comment" => once(&mut comment, c, &mut out.problems),
             _ => unknown(c, &mut out.problems),
         }
@@ -810,8 +868,8 @@ fn native_answer(nodes: &[Node], a: &Node, out: &mut RawReturn) {
             ),
         ));
     }
-    let answer = value.map_or_else(|| a.field(), Node::field);
-    let comment = comment.map(Node::field).filter(|f| !f.value.is_blank());
+    let answer = value.map_or_else(|| a.field(), |v| leaf(nodes, v, &mut out.problems));
+    let comment = comment.map(|c| leaf(nodes, c, &mut out.problems)).filter(|f| !f.value.is_blank());
     out.answers.push(RawAnswer {
         question: question.to_owned(),
         id_source: a.attr_source("question"),
@@ -1057,6 +1115,40 @@ mod tests {
         assert_eq!(raw.answers[1].comment.as_ref().unwrap().value, RawValue::Text("x & y".into()));
         assert_eq!(raw.problems.len(), 1);
         assert_eq!(raw.problems[0].code, "unknown-element");
+    }
+
+    #[test]
+    fn utf32_is_read_by_its_bom_or_its_first_character() {
+        let doc = "<?xml version=\"1.0\" encoding=\"UTF-32\"?>\n<return xmlns=\"urn:art32:return:1\" questionnaire=\"TIP-2026\"><state code=\"ESP\">Espa\u{f1}a</state><answer question=\"TIP.5.1\">S\u{ed} \u{1F600}</answer></return>";
+        let le: Vec<u8> = doc.chars().flat_map(|c| u32::from(c).to_le_bytes()).collect();
+        let be: Vec<u8> = doc.chars().flat_map(|c| u32::from(c).to_be_bytes()).collect();
+        for bytes in
+            [[&[0xFF, 0xFE, 0, 0][..], &le].concat(), [&[0, 0, 0xFE, 0xFF][..], &be].concat(), le.clone(), be]
+        {
+            let raw = read(&bytes, &limits()).unwrap();
+            assert_eq!(raw.answers[0].answer.value, RawValue::Text("S\u{ed} \u{1F600}".into()));
+            assert_eq!(raw.answers[0].answer.source.to_string(), "/return/answer[1] (line 2)");
+        }
+        let cut = read(&le[..le.len() - 1], &limits()).unwrap_err();
+        assert_eq!(cut.reason, Reason::MalformedXml);
+        let mut surrogate = le.clone();
+        surrogate.extend(0xD800_u32.to_le_bytes());
+        assert_eq!(read(&surrogate, &limits()).unwrap_err().reason, Reason::MalformedXml);
+    }
+
+    #[test]
+    fn an_empty_element_claims_nothing_and_markup_inside_a_text_is_named() {
+        let form = "<data id=\"TIP-2026\" version=\"1\"><g1><TIP_5_1/></g1><g2><TIP_5_1>yes</TIP_5_1></g2><g3><TIP_5_1></TIP_5_1></g3></data>";
+        let raw = read(form.as_bytes(), &limits()).unwrap();
+        assert_eq!(raw.answers[0].answer.value, RawValue::Text("yes".into()));
+        assert_eq!(raw.answers[0].answer.source.to_string(), "/data/g2[1]/TIP_5_1[1] (line 1)");
+        assert!(raw.problems.is_empty(), "{:?}", raw.problems);
+        let native = "<return xmlns=\"urn:art32:return:1\" questionnaire=\"TIP-2026\"><answer question=\"TIP.5.TA\"><value/><value>yes</value><comment>see <b>annex</b> 3</comment></answer></return>";
+        let raw = read(native.as_bytes(), &limits()).unwrap();
+        assert_eq!(raw.answers[0].answer.value, RawValue::Text("yes".into()));
+        let codes: Vec<(&str, String)> =
+            raw.problems.iter().map(|p| (p.code, p.source.to_string())).collect();
+        assert_eq!(codes, [("unknown-element", "/return/answer[1]/comment[1]/b[1] (line 1)".to_owned())]);
     }
 
     #[test]

@@ -233,5 +233,23 @@ fn deprecated(records: &[FileRecord], live: &[usize], status: &mut [Status]) -> 
             dropped.insert(i);
         }
     }
+    // Two edits of one submission that name different States (or
+    // questionnaires) cannot both count: the one ranked first does, as two
+    // edits in one group are ranked (step 4). ODK Central never makes such a
+    // fork; files copied by hand can.
+    let group = |i: usize| records[i].as_return().map(|r| (&r.iso3, &r.questionnaire));
+    for &i in live {
+        let Some(d) = records[i].as_return().and_then(|r| r.deprecated_id.as_deref()) else { continue };
+        let Some(&best) = deprecated.get(d) else { continue };
+        if best == i || dropped.contains(&i) || dropped.contains(&best) || group(i) == group(best) {
+            continue;
+        }
+        let names = group(best).map(|(iso3, q)| format!(", which names {iso3} {q}")).unwrap_or_default();
+        status[i] = Status::Superseded {
+            reason: Reason::Superseded,
+            message: format!("another edit of the submission {d} counts: {}{names}", records[best].path),
+        };
+        dropped.insert(i);
+    }
     dropped
 }

@@ -608,6 +608,22 @@ fn an_edit_that_corrects_the_state_supersedes_the_submission_it_deprecates() {
 }
 
 #[test]
+fn of_two_edits_of_one_submission_naming_different_states_one_counts() {
+    let original = odk("uuid:0001-original", None, "2026-03-01", "no");
+    let edit_fra = odk("uuid:0002-edit", Some("uuid:0001-original"), "2026-03-05", "yes");
+    let edit_esp = odk("uuid:0003-edit", Some("uuid:0001-original"), "2026-03-09", "yes")
+        .replace("<state>FRA", "<state>ESP");
+    let cycle =
+        with_files(&[("original.xml", &original), ("edit-fra.xml", &edit_fra), ("edit-esp.xml", &edit_esp)]);
+    assert_eq!(status_reason(&cycle, "original.xml"), ("superseded".into(), Some("deprecated".into())));
+    assert_eq!(status_reason(&cycle, "edit-esp.xml"), ("accepted".into(), None));
+    assert_eq!(status_reason(&cycle, "edit-fra.xml"), ("superseded".into(), Some("superseded".into())));
+    let message = cycle.manifest_entry("edit-fra.xml")["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("edit-esp.xml") && message.contains("ESP UNTOC-2026"), "{message}");
+    assert_eq!(fra_untoc(&cycle)["status"], "missing");
+}
+
+#[test]
 fn an_edit_supersedes_the_submission_it_deprecates_even_when_dated_earlier() {
     let original = odk("uuid:0001-original", None, "2026-03-10", "no");
     let edit = odk("uuid:0002-edit", Some("uuid:0001-original"), "2026-03-01", "yes");

@@ -186,14 +186,15 @@ pub fn bind<'s>(
             return Err(r);
         }
         None => {
-            let mut r = Rejection::new(
-                Reason::UnknownState,
-                if xml {
-                    "no State: an art32 return names it in a <state> element (its code attribute or its text), an online-form submission in a <state> field"
-                } else {
-                    "no State on the cover (a row with \"state\" in column A)"
-                },
-            );
+            // The field is there but empty (a template sent back blank), or
+            // there is none.
+            let empty = fields.iter().find(|(k, _)| *k == CoverKey::State).map(|(_, f)| &f.source);
+            let message = match (empty, xml) {
+                (Some(at), _) => format!("no State: the State field {at} is empty"),
+                (None, true) => "no State: an art32 return names it in a <state> element (its code attribute or its text), an online-form submission in a <state> field".to_owned(),
+                (None, false) => "no State on the cover (a row with \"state\" in column A)".to_owned(),
+            };
+            let mut r = Rejection::new(Reason::UnknownState, message);
             r.questionnaire = Some(questionnaire.id.clone());
             return Err(r);
         }

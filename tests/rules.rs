@@ -248,6 +248,17 @@ fn a_return_naming_no_state_of_the_register_is_rejected_unknown_state() {
 }
 
 #[test]
+fn a_return_whose_state_cell_is_empty_says_which_cell() {
+    let c = TestCycle::new();
+    untoc("", V::D(2026, 3, 1)).write(&c.inbox("blank.xlsx"));
+    c.run(&[]);
+    let e = c.manifest_entry("blank.xlsx");
+    assert_eq!(status(&c, "blank.xlsx"), ("rejected".into(), "unknown-state".into()));
+    let message = e["message"].as_str().unwrap();
+    assert!(message.starts_with("no State: the State field ") && message.ends_with(" is empty"), "{message}");
+}
+
+#[test]
 fn a_return_naming_an_unknown_questionnaire_is_rejected_unknown_questionnaire() {
     let c = TestCycle::new();
     ReturnSheet::new("UNTOC-1999", "FRA", V::D(2026, 3, 1), "en")

@@ -309,7 +309,44 @@ fn an_answer_typed_beside_its_empty_cell_is_a_wrong_column_warning() {
     assert_eq!(compliance["required_missing"], "UNTOC.5.1", "{compliance:?}");
 }
 
-/// A valid return plus a sheet with cells at A1 and XFD1048576.
+#[test]
+fn an_answer_typed_in_the_comment_column_is_a_wrong_column_warning() {
+    let c = TestCycle::new();
+    let mut rows = full_answers("UNTOC-2026", &[]);
+    let row_of =
+        |rows: &[Vec<V>], id: &str| rows.iter().position(|r| matches!(&r[0], V::T(q) if q == id)).unwrap();
+    // UNTOC.5.1: empty answer, "Partially" in the comment column (read as
+    // an answer: warned). UNTOC.6.1: empty answer, a real comment (not an
+    // answer: nothing to say). A text question takes any comment, and
+    // an answer that is there makes its comment a comment.
+    let (at5, at6) = (row_of(&rows, "UNTOC.5.1"), row_of(&rows, "UNTOC.6.1"));
+    rows[at5][2] = V::E;
+    rows[at5][4] = V::S("Partially");
+    rows[at6][2] = V::E;
+    rows[at6][4] = V::S("The bill is before parliament");
+    let at8 = row_of(&rows, "UNTOC.8.1");
+    rows[at8][4] = V::S("Yes");
+    with_comment_table(&c, rows);
+    let e = c.manifest_entry("r.xlsx");
+    let wrong: Vec<&serde_json::Value> =
+        e["warnings"].as_array().unwrap().iter().filter(|w| w["code"] == "wrong-column").collect();
+    assert_eq!(wrong.len(), 1, "{e}");
+    let row = at5 + 3;
+    assert_eq!(wrong[0]["ref"], format!("Answers!E{row}"), "{e}");
+    let message = wrong[0]["message"].as_str().unwrap();
+    assert!(message.contains("\"Partially\"") && message.contains(&format!("Answers!C{row}")), "{message}");
+    let compliance = compliance_row(&c, "FRA", "UNTOC-2026");
+    assert_eq!(compliance["required_missing"], "UNTOC.5.1;UNTOC.6.1", "{compliance:?}");
+}
+
+fn with_comment_table(c: &TestCycle, rows: Vec<Vec<V>>) {
+    ReturnSheet::new("UNTOC-2026", "FRA", V::D(2026, 3, 1), "en")
+        .table("Answers", vec!["id", "question", "answer", "assistance", "comment"], rows)
+        .write(&c.inbox("r.xlsx"));
+    c.run(&[]);
+}
+
+/// A valid return plus a sheet with cells at A1 and XFD1048576./// A valid return plus a sheet with cells at A1 and XFD1048576.
 fn sparse_giant(c: &TestCycle) {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet().set_name("Cover").unwrap();

@@ -129,6 +129,26 @@ pub const MAX_UNKNOWN_LISTED: usize = 10;
 pub fn answer(raw: &RawAnswer, question: &Question, vocab: &Vocabulary, lang: Option<Lang>) -> TypedAnswer {
     let mut problems = Vec::new();
     let typed = typed_value(&raw.answer, question, vocab, lang);
+    // An empty answer beside a comment that reads as an answer (`Yes`, a
+    // choice, a date): an answer typed in the comment column (SPEC 2: an
+    // answer in the wrong column). It is not read as the answer, and says
+    // so. A text question takes any comment as an answer, so is left out.
+    if typed == Typed::Blank
+        && question.kind != Kind::Text
+        && let Some(comment) = raw.comment.as_ref()
+        && let Typed::Value(_) = typed_value(comment, question, vocab, lang)
+    {
+        problems.push(Problem::warning(
+            "wrong-column",
+            comment.source.clone(),
+            format!(
+                "{} is given as the comment and reads as an answer to {}, but the answer {} is empty: not read as the answer",
+                Quoted(comment.value.to_string().trim()),
+                question.id,
+                raw.answer.source
+            ),
+        ));
+    }
     let mut assistance = Vec::new();
     let mut assistance_source = None;
     if question.kind == Kind::Need {

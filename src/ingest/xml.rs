@@ -257,7 +257,7 @@ fn declared_encoding(bytes: &[u8]) -> Option<String> {
 /// and a CR alone are each one LF, so that a file saved with CR line ends
 /// (classic Mac OS) names its lines as one saved with LF does.
 fn line_ends(text: std::borrow::Cow<'_, str>) -> std::borrow::Cow<'_, str> {
-    if !text.contains('\r') {
+    if memchr::memchr(b'\r', text.as_bytes()).is_none() {
         return text;
     }
     let mut out = String::with_capacity(text.len());
@@ -281,10 +281,26 @@ fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
+/// Where the first C0 control character but tab, LF and CR is. Each block
+/// of bytes is first tested whole, without stopping early (a loop the
+/// compiler turns into vector instructions): almost every block holds
+/// none.
+fn first_control(bytes: &[u8]) -> Option<usize> {
+    let control = |b: u8| (b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r');
+    let mut at = 0;
+    for block in bytes.chunks(4096) {
+        if block.iter().fold(false, |any, &b| any | control(b)) {
+            return block.iter().position(|&b| control(b)).map(|i| at + i);
+        }
+        at += block.len();
+    }
+    None
+}
+
 /// Refuses a document holding a character XML 1.0 does not allow (a NUL, a
 /// control character, U+FFFF): not XML, and never meant as an answer.
 fn check_chars(text: &str) -> Result<(), Rejection> {
-    let bad = text.bytes().position(|b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')).or_else(|| {
+    let bad = first_control(text.as_bytes()).or_else(|| {
         memchr::memmem::find(text.as_bytes(), "\u{FFFE}".as_bytes())
             .into_iter()
             .chain(memchr::memmem::find(text.as_bytes(), "\u{FFFF}".as_bytes()))
@@ -1149,6 +1165,25 @@ mod tests {
         let codes: Vec<(&str, String)> =
             raw.problems.iter().map(|p| (p.code, p.source.to_string())).collect();
         assert_eq!(codes, [("unknown-element", "/return/answer[1]/comment[1]/b[1] (line 1)".to_owned())]);
+    }
+
+    #[test]
+    fn the_first_control_character_is_found_in_any_word_position() {
+        for len in 0..40 {
+            for at in 0..len {
+                for c in [0_u8, 1, 8, 11, 12, 14, 31] {
+                    let mut bytes = vec![b'a'; len];
+                    // Tabs and line ends around it are allowed.
+                    if at > 0 {
+                        bytes[at - 1] = b'\n';
+                    }
+                    bytes[at] = c;
+                    assert_eq!(first_control(&bytes), Some(at), "{len} {at} {c}");
+                }
+            }
+            let allowed: Vec<u8> = (0..len).map(|i| [b'\t', b'\n', b'\r', b' ', 0x7F, 0xC3][i % 6]).collect();
+            assert_eq!(first_control(&allowed), None, "{len}");
+        }
     }
 
     #[test]

@@ -2,7 +2,10 @@
 //! counts (SPEC 6.3). The others are kept, as superseded, with the reason.
 //!
 //! The order of the rules: byte-identical files are duplicates of the first
-//! by path; an online edit supersedes what it deprecates; then the latest
+//! by path; an online edit supersedes what it deprecates, whatever State or
+//! questionnaire either names (an edit may correct them), and of two edits
+//! of one submission in different groups the one ranked first counts; then
+//! the latest
 //! `submitted` date (undated ranks last), then more answered questions, then
 //! the greatest sha256, which flags the pair as conflicting. The result never
 //! depends on the order files were found in, only on their content and paths.

@@ -618,6 +618,10 @@ mod tests {
                     "training".into(),
                     RawField { value: RawValue::Bool(true), source: cell(4, 6) },
                 )],
+                unknown_marks: vec![(
+                    "assistance:bogus".into(),
+                    RawField { value: RawValue::Text("x".into()), source: cell(4, 7) },
+                )],
                 comment: Some(RawField {
                     value: RawValue::Int(-3),
                     source: SourceRef::Element { path: "/return/answer[1]".into(), line: 4 },

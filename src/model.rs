@@ -430,6 +430,10 @@ pub struct RawAnswer {
     pub assistance: Vec<RawField>,
     /// Checkbox columns: assistance code and the mark cell.
     pub marks: Vec<(String, RawField)>,
+    /// Checkbox columns whose `assistance:` header names no assistance
+    /// type: the header and the cell. A mark in one is not read, and says so.
+    #[serde(default)]
+    pub unknown_marks: Vec<(String, RawField)>,
     /// The comment, if any.
     pub comment: Option<RawField>,
 }

@@ -388,19 +388,21 @@ impl<'v> ReturnBuilder<'v> {
             .unwrap_or(RawField { value: RawValue::Empty, source: SourceRef::cell_in(sheet, row, id_col) });
         let assistance = field(ColumnKey::Assistance).filter(|f| !f.value.is_blank()).into_iter().collect();
         let comment = field(ColumnKey::Comment).filter(|f| !f.value.is_blank());
-        // A column whose `assistance:` header names no type carries its
-        // header as its code: normalize tells a mark in it (not read, with
-        // a warning) from a no.
-        let marks = h
-            .marks
-            .iter()
-            .chain(&h.unknown_marks)
-            .filter_map(|(code, col)| {
-                let value = take(cells, *col)?;
-                (!value.is_blank())
-                    .then(|| (code.clone(), RawField { value, source: SourceRef::cell_in(sheet, row, *col) }))
-            })
-            .collect();
+        let checked = |columns: &[(String, u32)], cells: &mut [Cell]| -> Vec<(String, RawField)> {
+            columns
+                .iter()
+                .filter_map(|(code, col)| {
+                    let value = take(cells, *col)?;
+                    (!value.is_blank()).then(|| {
+                        (code.clone(), RawField { value, source: SourceRef::cell_in(sheet, row, *col) })
+                    })
+                })
+                .collect()
+        };
+        let marks = checked(&h.marks, cells);
+        // Under a header that names no assistance type: normalize tells a
+        // mark (not read, with a warning) from a no.
+        let unknown_marks = checked(&h.unknown_marks, cells);
         if answer.value.is_blank() && h.columns.contains_key(&ColumnKey::Answer) {
             // An empty answer cell, and a value in a column no header names:
             // an answer typed beside its cell (SPEC 2: "answer in the wrong
@@ -429,6 +431,7 @@ impl<'v> ReturnBuilder<'v> {
             answer,
             assistance,
             marks,
+            unknown_marks,
             comment,
         });
     }
@@ -442,11 +445,14 @@ impl<'v> ReturnBuilder<'v> {
         let mut unknown_marks = Vec::new();
         for (_, col, value) in cells {
             let RawValue::Text(t) = value else { continue };
-            if let Some(code) = checkbox_code(t, self.vocab) {
-                marks.push((code, *col));
-            } else if is_checkbox_header(t, self.vocab) {
-                unknown_marks.push((t.trim().to_owned(), *col));
-                headed.push(*col);
+            if let Some(checkbox) = checkbox_header(t, self.vocab) {
+                match checkbox {
+                    Some(code) => marks.push((code, *col)),
+                    None => {
+                        unknown_marks.push((t.trim().to_owned(), *col));
+                        headed.push(*col);
+                    }
+                }
             } else if let Some(key) = self.vocab.column_key(t) {
                 if let Some(first) = columns.get(&key) {
                     headed.push(*col);
@@ -534,21 +540,17 @@ fn split_header(text: &str) -> Option<(&str, &str)> {
     Some((text.get(..at)?, text.get(at + len..)?))
 }
 
-/// Whether a header cell reads `assistance:...`, a checkbox column, known
-/// type or not.
-fn is_checkbox_header(text: &str, vocab: &Vocabulary) -> bool {
-    split_header(text).is_some_and(|(head, _)| vocab.column_key(head) == Some(ColumnKey::Assistance))
-}
-
-/// `assistance:CODE` (or `assistance: label`) header cells name a checkbox column.
-fn checkbox_code(text: &str, vocab: &Vocabulary) -> Option<String> {
+/// `assistance:CODE` (or `assistance: label`) header cells name a checkbox
+/// column: `None` when the cell is no such header, `Some(None)` when it is
+/// one whose type is not an assistance type.
+fn checkbox_header(text: &str, vocab: &Vocabulary) -> Option<Option<String>> {
     let (head, tail) = split_header(text)?;
     if vocab.column_key(head) != Some(ColumnKey::Assistance) {
         return None;
     }
     let tail = tail.trim();
     if vocab.assistance.contains(tail) {
-        return Some(tail.to_owned());
+        return Some(Some(tail.to_owned()));
     }
-    vocab.assistance.lookup_folded(&fold(tail), None).map(str::to_owned)
+    Some(vocab.assistance.lookup_folded(&fold(tail), None).map(str::to_owned))
 }

@@ -180,25 +180,22 @@ pub fn answer(raw: &RawAnswer, question: &Question, vocab: &Vocabulary, lang: Op
                 ),
             ));
         }
-        for (code, field) in &raw.marks {
-            // A checkbox column whose header names no assistance type
-            // carries the header (`assistance:...`, with its colon, which
-            // no code holds) as its code (ingest): a mark in it is not
-            // read, and says so.
-            if code.contains([':', '\u{FF1A}']) {
-                if mark(&field.value, vocab) != Mark::Unchecked {
-                    problems.push(Problem::warning(
-                        "unknown-assistance",
-                        field.source.clone(),
-                        format!(
-                            "{} under the header {}, which names no assistance type: not read",
-                            Quoted(&field.value.to_string()),
-                            Quoted(code)
-                        ),
-                    ));
-                }
-                continue;
+        // A checkbox column whose header names no assistance type: a mark
+        // in it is not read, and says so.
+        for (header, field) in &raw.unknown_marks {
+            if mark(&field.value, vocab) != Mark::Unchecked {
+                problems.push(Problem::warning(
+                    "unknown-assistance",
+                    field.source.clone(),
+                    format!(
+                        "{} under the header {}, which names no assistance type: not read",
+                        Quoted(&field.value.to_string()),
+                        Quoted(header)
+                    ),
+                ));
             }
+        }
+        for (code, field) in &raw.marks {
             match mark(&field.value, vocab) {
                 Mark::Checked => {
                     assistance_source.get_or_insert_with(|| field.source.clone());
@@ -233,7 +230,7 @@ pub fn answer(raw: &RawAnswer, question: &Question, vocab: &Vocabulary, lang: Op
             )),
         }
     } else {
-        for field in raw.assistance.iter().chain(raw.marks.iter().map(|(_, f)| f)) {
+        for field in raw.assistance.iter().chain(raw.marks.iter().chain(&raw.unknown_marks).map(|(_, f)| f)) {
             problems.push(Problem::warning(
                 "wrong-column",
                 field.source.clone(),

@@ -195,6 +195,7 @@ proptest! {
                     .zip(ASSISTANCE_TYPES)
                     .map(|(m, code)| (code.to_owned(), field(m, 4)))
                     .collect(),
+                unknown_marks: Vec::new(),
                 comment: comment.clone().map(|c| field(c, 5)),
             };
             let typed = answer(&raw, q, vocab(), lang);

@@ -82,6 +82,7 @@ fn raw(id: &str, value: RawValue) -> RawAnswer {
         answer: field(value, 2),
         assistance: Vec::new(),
         marks: Vec::new(),
+        unknown_marks: Vec::new(),
         comment: None,
     }
 }

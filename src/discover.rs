@@ -605,11 +605,7 @@ fn looks_like_xml(bytes: &[u8]) -> bool {
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         return true;
     }
-    // UTF-32, with its BOM or from its first `<`.
-    if matches!(bytes.get(..4), Some([0, 0, 0xFE, 0xFF] | [0x3C, 0, 0, 0] | [0, 0, 0, 0x3C])) {
-        return true;
-    }
-    if crate::ingest::xml::bare_utf16(bytes).is_some() {
+    if crate::ingest::xml::utf32(bytes).is_some() || crate::ingest::xml::bare_utf16(bytes).is_some() {
         return true;
     }
     let b = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);

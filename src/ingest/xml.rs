@@ -120,16 +120,7 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<RawReturn, Rejection> {
 /// Decodes the document to UTF-8: a BOM, else the declaration's encoding, else UTF-8.
 fn decode(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, Rejection> {
     let malformed = |msg: String| Rejection::new(Reason::MalformedXml, msg);
-    // UTF-32 (UCS-4), which encoding_rs does not know: by its BOM, or by a
-    // first `<` of four bytes (XML 1.0 appendix F).
-    let utf32 = match bytes.get(..4) {
-        Some([0xFF, 0xFE, 0, 0]) => Some((false, &bytes[4..])),
-        Some([0, 0, 0xFE, 0xFF]) => Some((true, &bytes[4..])),
-        Some([0x3C, 0, 0, 0]) => Some((false, bytes)),
-        Some([0, 0, 0, 0x3C]) => Some((true, bytes)),
-        _ => None,
-    };
-    if let Some((big_endian, body)) = utf32 {
+    if let Some((big_endian, body)) = utf32(bytes) {
         return decode_utf32(body, big_endian).map(std::borrow::Cow::Owned);
     }
     let (encoding, body) = if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
@@ -184,6 +175,19 @@ fn decode(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, Rejection> {
                 )));
             }
         }
+    }
+}
+
+/// A UTF-32 (UCS-4) document, which encoding_rs does not know: told by
+/// its BOM, or by a first `<` of four bytes (XML 1.0 appendix F). Whether
+/// it is big-endian, and its bytes after any BOM.
+pub(crate) fn utf32(bytes: &[u8]) -> Option<(bool, &[u8])> {
+    match bytes.get(..4)? {
+        [0xFF, 0xFE, 0, 0] => Some((false, &bytes[4..])),
+        [0, 0, 0xFE, 0xFF] => Some((true, &bytes[4..])),
+        [0x3C, 0, 0, 0] => Some((false, bytes)),
+        [0, 0, 0, 0x3C] => Some((true, bytes)),
+        _ => None,
     }
 }
 
@@ -787,13 +791,7 @@ fn native(nodes: &[Node]) -> RawReturn {
                     out.cover.push((key, leaf(nodes, f, &mut out.problems)));
                 }
             }
-            "section" => native_group(nodes, ci, &below, &mut out),
-            "answer" => native_answer(nodes, child, &mut out),
-            _ if below[ci] => {
-                wrapper(child, &mut out.problems);
-                native_group(nodes, ci, &below, &mut out);
-            }
-            _ => unknown(child, &mut out.problems),
+            _ => native_answers(nodes, ci, &below, &mut out),
         }
     }
     out
@@ -826,12 +824,12 @@ fn wrapper(node: &Node, problems: &mut Vec<Problem>) {
     ));
 }
 
-/// The answers of a `<section>`, in document order: its own, those of the
+/// The answers an element of the return (other than a cover field) gives,
+/// in document order: an `<answer>`, those of a `<section>` and of the
 /// sections inside it (grouping is free to nest), and those of any other
 /// element around answers (a warning names it); anything else is unknown.
-fn native_group(nodes: &[Node], group: usize, below: &[bool], out: &mut RawReturn) {
-    let mut stack: Vec<usize> = child_indices(nodes, group).collect();
-    stack.reverse();
+fn native_answers(nodes: &[Node], item: usize, below: &[bool], out: &mut RawReturn) {
+    let mut stack = vec![item];
     while let Some(i) = stack.pop() {
         let n = &nodes[i];
         let inner = |stack: &mut Vec<usize>| {
@@ -892,6 +890,7 @@ fn native_answer(nodes: &[Node], a: &Node, out: &mut RawReturn) {
         answer,
         assistance: assistance.into_iter().filter(|f| !f.value.is_blank()).collect(),
         marks: Vec::new(),
+        unknown_marks: Vec::new(),
         comment,
     });
 }
@@ -1022,6 +1021,7 @@ fn online_form(nodes: &[Node]) -> RawReturn {
             answer,
             assistance,
             marks: Vec::new(),
+            unknown_marks: Vec::new(),
             comment: comment.map(Node::field).filter(|f| !f.value.is_blank()),
         });
     }

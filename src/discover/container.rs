@@ -861,7 +861,7 @@ impl DoctypeScan {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -1212,7 +1212,8 @@ mod tests {
         assert_eq!(verdict, Err(Reason::TooLarge));
     }
 
-    fn record(typ: u16, body: &[u8]) -> Vec<u8> {
+    /// An xlsb record; a type of 0x80 or more takes two bytes.
+    pub(crate) fn record(typ: u16, body: &[u8]) -> Vec<u8> {
         let mut r =
             if typ < 0x80 { vec![typ as u8] } else { vec![(typ & 0x7F) as u8 | 0x80, (typ >> 7) as u8] };
         let mut n = body.len();

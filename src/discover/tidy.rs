@@ -272,22 +272,8 @@ pub(crate) fn xlsb_short_cells(part: &[u8]) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::container::tests::record;
     use super::*;
-
-    /// A record; a type of 0x80 or more takes two bytes.
-    fn record(typ: u16, body: &[u8]) -> Vec<u8> {
-        let mut r = Vec::new();
-        if typ < 0x80 {
-            put_record_header(&mut r, typ as u8, body.len());
-        } else {
-            r.extend([(typ & 0x7F) as u8 | 0x80, (typ >> 7) as u8]);
-            let mut len = Vec::new();
-            put_record_header(&mut len, 0, body.len());
-            r.extend_from_slice(&len[1..]);
-        }
-        r.extend_from_slice(body);
-        r
-    }
 
     #[test]
     fn short_cell_records_are_written_in_full_with_the_column_they_imply() {

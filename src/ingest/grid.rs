@@ -564,15 +564,19 @@ fn sst_lengths(r: &Record<'_>) -> Option<Vec<u32>> {
 fn sheet_name(data: &[u8], index: usize) -> String {
     let fallback = || format!("sheet {}", index + 1);
     let (Some(&cch), Some(&flags)) = (data.get(6), data.get(7)) else { return fallback() };
-    let cch = usize::from(cch);
+    biff8_chars(data.get(8..).unwrap_or(&[]), usize::from(cch), flags).unwrap_or_else(fallback)
+}
+
+/// The characters of a BIFF8 string: `cch` of them, 8-bit (the first 256
+/// code points) or UTF-16 as bit 0 of its `flags` says; `None` when `bytes`
+/// cannot hold them.
+fn biff8_chars(bytes: &[u8], cch: usize, flags: u8) -> Option<String> {
     if flags & 1 == 0 {
-        data.get(8..8 + cch).map_or_else(fallback, |b| b.iter().map(|&c| char::from(c)).collect())
+        Some(bytes.get(..cch)?.iter().map(|&c| char::from(c)).collect())
     } else {
-        data.get(8..8 + 2 * cch).map_or_else(fallback, |b| {
-            String::from_utf16_lossy(
-                &b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect::<Vec<_>>(),
-            )
-        })
+        let units: Vec<u16> =
+            bytes.get(..2 * cch)?.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+        Some(String::from_utf16_lossy(&units))
     }
 }
 
@@ -728,15 +732,7 @@ fn is_date_format(code: &str) -> bool {
 /// The format code of a BIFF8 FORMAT record (an id, then an
 /// XLUnicodeString), when it holds one whole.
 fn format_code(data: &[u8]) -> Option<String> {
-    let cch = usize::from(rd16(data, 2)?);
-    let flags = *data.get(4)?;
-    if flags & 1 == 0 {
-        Some(data.get(5..5 + cch)?.iter().map(|&c| char::from(c)).collect())
-    } else {
-        let units: Vec<u16> =
-            data.get(5..5 + 2 * cch)?.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
-        Some(String::from_utf16_lossy(&units))
-    }
+    biff8_chars(data.get(5..)?, usize::from(rd16(data, 2)?), *data.get(4)?)
 }
 
 /// Measures the sheets of an `.xls` workbook from its BIFF records.

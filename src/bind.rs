@@ -249,6 +249,24 @@ pub fn bind<'s>(
     Ok(Bound { questionnaire, version, state, submitted, language, focal_point, problems })
 }
 
+/// The State and questionnaire, as the register and the schemas know them,
+/// that a rejected XML file names in what can be read of it
+/// ([`crate::ingest::xml::named`]): a State or questionnaire that neither
+/// knows is left out, as [`bind`] would not have taken it either.
+pub fn named(named: &crate::ingest::xml::Named, ctx: &BindContext<'_>) -> (Option<String>, Option<String>) {
+    let iso3 = named.state.as_deref().and_then(|t| match ctx.register {
+        Some(reg) => reg.lookup(t).map(|p| p.iso3.clone()),
+        None => Some(t.to_owned()),
+    });
+    let questionnaire = named
+        .questionnaire
+        .as_deref()
+        .and_then(|t| ctx.schemas.questionnaire(t))
+        .filter(|q| ctx.questionnaires.is_none_or(|ids| ids.contains(&q.id)))
+        .map(|q| q.id.clone());
+    (iso3, questionnaire)
+}
+
 fn state_ref(p: &Party, f: &RawField) -> StateRef {
     StateRef { iso3: p.iso3.clone(), source: f.source.clone() }
 }

@@ -651,7 +651,14 @@ pub fn read_return(
     let vocab = &ctx.bind.schemas.vocabulary;
     let raw = match crate::cache::ingest_cached(ctx.cache, sha256, bytes, format, vocab, ctx.limits) {
         Ok(raw) => raw,
-        Err(r) => return Outcome::Rejected(r),
+        Err(mut r) => {
+            // A broken return still says whose it is (SPEC 6.4: the
+            // `rejected-files` flag of the State and questionnaire it names).
+            if format == Format::Xml && r.iso3.is_none() && r.questionnaire.is_none() {
+                (r.iso3, r.questionnaire) = crate::bind::named(&crate::ingest::xml::named(bytes), &ctx.bind);
+            }
+            return Outcome::Rejected(r);
+        }
     };
     problems.extend(raw.problems.iter().cloned());
     let bound = match bind(&raw, &ctx.bind, rel, format) {

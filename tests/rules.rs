@@ -176,6 +176,53 @@ fn a_rejected_file_naming_the_state_and_questionnaire_flags_rejected_files() {
 }
 
 #[test]
+fn a_broken_xml_return_still_flags_the_state_and_questionnaire_it_names() {
+    // SPEC 6.4: `rejected-files` when "a rejected file named this State and
+    // this questionnaire" -- also when the file breaks after naming them.
+    let c = TestCycle::new();
+    let head = |state: &str| {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<return xmlns=\"urn:art32:return:1\" questionnaire=\"UNTOC-2026\" version=\"1\" language=\"en\">\n  <state code=\"{state}\">x</state>\n  <submitted>2026-03-01</submitted>\n"
+        )
+    };
+    // Cut short; a DOCTYPE; nested past the depth limit; by name, in UTF-16.
+    std::fs::write(c.inbox("FRA/cut.xml"), format!("{}  <answer question=\"UNTOC.5.1\">Ye", head("FRA")))
+        .unwrap();
+    let doctype = head("ESP").replacen("\n", "\n<!DOCTYPE return>\n", 1) + "</return>\n";
+    std::fs::write(c.inbox("ESP/doctype.xml"), doctype).unwrap();
+    let deep = head("USA") + &"<x>".repeat(100) + &"</x>".repeat(100) + "</return>\n";
+    std::fs::write(c.inbox("USA/deep.xml"), deep).unwrap();
+    let named = "<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n<data id=\"TIP-2026\" version=\"1\"><state>Francia</state><TIP_5_1>Yes";
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(named.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(c.inbox("FRA/odk.xml"), utf16).unwrap();
+    // Naming no State of the register, or nothing before it breaks: no flag.
+    std::fs::write(c.inbox("XXX/cut.xml"), format!("{}  <answer", head("Atlantis"))).unwrap();
+    std::fs::write(c.inbox("YYY/cut.xml"), "<return questionnaire=\"SOM-2026\"><sta").unwrap();
+    c.run(&[]);
+    for (path, reason, iso3, q) in [
+        ("FRA/cut.xml", "malformed-xml", "FRA", "UNTOC-2026"),
+        ("ESP/doctype.xml", "doctype-forbidden", "ESP", "UNTOC-2026"),
+        ("USA/deep.xml", "too-deep", "USA", "UNTOC-2026"),
+        ("FRA/odk.xml", "malformed-xml", "FRA", "TIP-2026"),
+    ] {
+        let e = c.manifest_entry(path);
+        assert_eq!(
+            (e["reason"].as_str(), e["iso3"].as_str(), e["questionnaire"].as_str()),
+            (Some(reason), Some(iso3), Some(q)),
+            "{path}"
+        );
+        assert_eq!(row(&c, iso3, q)["status"], "missing", "{path}");
+        assert!(flags(&c, iso3, q).contains(&"rejected-files".to_owned()), "{path}");
+    }
+    let e = c.manifest_entry("XXX/cut.xml");
+    assert_eq!((e["iso3"].as_str(), e["questionnaire"].as_str()), (None, Some("UNTOC-2026")));
+    let e = c.manifest_entry("YYY/cut.xml");
+    assert_eq!((e["iso3"].as_str(), e["questionnaire"].as_str()), (None, Some("SOM-2026")));
+    assert!(!flags(&c, "FRA", "SOM-2026").contains(&"rejected-files".to_owned()));
+}
+
+#[test]
 fn no_focal_point_is_flagged_without_a_register_row_or_a_cover_contact() {
     let c = TestCycle::new();
     untoc("ESP", V::D(2026, 3, 1)).write(&c.inbox("ESP/untoc.xlsx"));

@@ -117,6 +117,114 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<RawReturn, Rejection> {
     }
 }
 
+/// What a file that [`read`] rejects names, as far as it can be read: the
+/// questionnaire (the root's `questionnaire` attribute, an online form's
+/// `id`, or a `<questionnaire>` element) and the State (the first `<state>`
+/// element: its `code`, else its text). A truncated or malformed return
+/// still tells whose it is in its first lines, and SPEC 6.4 flags
+/// `rejected-files` on the State and questionnaire a rejected file names.
+///
+/// The scan stops at the first error, at the end of the root, once both are
+/// found, or after [`NAMED_MAX_EVENTS`] events; nothing is expanded (a
+/// DOCTYPE is skipped, not read).
+pub fn named(bytes: &[u8]) -> Named {
+    let mut named = Named::default();
+    let text = match decode(bytes) {
+        Ok(t) => t,
+        // Bytes that are not UTF-8 further on: what comes before them.
+        Err(_) => match std::str::from_utf8(bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes)) {
+            Ok(t) => std::borrow::Cow::Borrowed(t),
+            Err(e) => {
+                let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+                std::borrow::Cow::Borrowed(std::str::from_utf8(&body[..e.valid_up_to()]).unwrap_or_default())
+            }
+        },
+    };
+    let mut reader = quick_xml::Reader::from_str(&text);
+    reader.config_mut().check_end_names = false;
+    let local = |name: &str| -> String { name.rsplit(':').next().unwrap_or_default().to_owned() };
+    let attr = |e: &BytesStart<'_>, key: &str| -> Option<String> {
+        e.attributes().flatten().find(|a| local(a.key.as_ref()) == key).and_then(|a| {
+            let v = a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok()?.trim().to_owned();
+            (!v.is_empty()).then_some(v)
+        })
+    };
+    // The element whose text is being read: a `<state>` or `<questionnaire>`.
+    let mut reading: Option<(bool, String)> = None;
+    let mut depth = 0_usize;
+    let mut seen_root = false;
+    for _ in 0..NAMED_MAX_EVENTS {
+        if named.questionnaire.is_some() && named.state.is_some() {
+            break;
+        }
+        match reader.read_event() {
+            Err(_) | Ok(Event::Eof) => break,
+            Ok(ev @ (Event::Start(_) | Event::Empty(_))) => {
+                let is_start = matches!(ev, Event::Start(_));
+                let (Event::Start(e) | Event::Empty(e)) = ev else { break };
+                let name = local(e.name().as_ref());
+                if !seen_root {
+                    seen_root = true;
+                    named.questionnaire = attr(&e, "questionnaire").or_else(|| attr(&e, "id"));
+                } else if name == "state" && named.state.is_none() {
+                    named.state = attr(&e, "code");
+                    if named.state.is_none() && is_start {
+                        reading = Some((true, String::new()));
+                    }
+                } else if name == "questionnaire" && named.questionnaire.is_none() && is_start {
+                    reading = Some((false, String::new()));
+                }
+                if !is_start {
+                    if depth == 0 {
+                        break;
+                    }
+                    continue;
+                }
+                depth += 1;
+            }
+            Ok(Event::End(_)) => {
+                if let Some((is_state, t)) = reading.take() {
+                    let t = t.trim().to_owned();
+                    if !t.is_empty() {
+                        if is_state {
+                            named.state = Some(t);
+                        } else {
+                            named.questionnaire = Some(t);
+                        }
+                    }
+                }
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    break;
+                }
+            }
+            Ok(Event::Text(t)) => {
+                if let Some((_, buf)) = reading.as_mut()
+                    && buf.len() < NAMED_MAX_TEXT
+                {
+                    buf.push_str(&t.xml10_content());
+                }
+            }
+            Ok(_) => {}
+        }
+    }
+    named
+}
+
+/// Most events [`named`] reads of a rejected file.
+const NAMED_MAX_EVENTS: usize = 100_000;
+/// Most bytes of a `<state>` or `<questionnaire>` text [`named`] keeps.
+const NAMED_MAX_TEXT: usize = 4096;
+
+/// What a rejected XML file names: see [`named`].
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Named {
+    /// The questionnaire id as written.
+    pub questionnaire: Option<String>,
+    /// The State as written (a code or a name).
+    pub state: Option<String>,
+}
+
 /// Decodes the document to UTF-8: a BOM, else the declaration's encoding, else UTF-8.
 fn decode(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, Rejection> {
     let malformed = |msg: String| Rejection::new(Reason::MalformedXml, msg);

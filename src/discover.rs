@@ -11,7 +11,7 @@
 pub mod container;
 mod stored;
 mod styles;
-mod tidy;
+pub(crate) mod tidy;
 
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};

@@ -278,6 +278,73 @@ fn an_error_cell_is_an_invalid_answer_not_a_crash() {
 }
 
 #[test]
+fn error_values_of_current_excel_are_invalid_answers_and_never_marks() {
+    // Excel 365 saves #SPILL!, #CALC!, #GETTING_DATA... as error cells
+    // (`t="e"`), which calamine does not know: the whole workbook was lost.
+    // And a checkbox filled by a formula that fails requests nothing.
+    let c = TestCycle::new();
+    let codes = ["legislative-drafting", "legal-advice"];
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("Return").unwrap();
+    let mut rows = cover("UNTOC-2026", "FRA", V::D(2026, 3, 1), "en");
+    let mut head = vec![V::S("id"), V::S("question"), V::S("answer"), V::S("assistance"), V::S("comment")];
+    head.extend(codes.iter().map(|c| V::T(format!("assistance:{c}"))));
+    rows.push(head);
+    let first = rows.len();
+    rows.extend(full_answers("UNTOC-2026", &[("UNTOC.5.TA", "")]));
+    let at =
+        |id: &str| first + rows[first..].iter().position(|r| matches!(&r[0], V::T(q) if q == id)).unwrap();
+    let (answer, need) = (at("UNTOC.6.1"), at("UNTOC.5.TA"));
+    rows[answer][2] = V::E;
+    rows[need].extend([V::S("x"), V::E]);
+    put_rows(ws, &rows);
+    ws.write_formula(answer as u32, 2, "=NA()").unwrap().set_formula_result(answer as u32, 2, "#N/A");
+    ws.write_formula(need as u32, 6, "=1/0").unwrap().set_formula_result(need as u32, 6, "#DIV/0!");
+    // A stray #CALC! outside every table, and #SPILL! for the answer.
+    ws.write_formula(0, 8, "=NA()").unwrap().set_formula_result(0, 8, "#N/A");
+    let mut bytes = wb.save_to_buffer().unwrap();
+    let mut n = 0;
+    bytes = rezip(&bytes, |name, part| {
+        if !name.starts_with("xl/worksheets/") {
+            return part;
+        }
+        let xml = String::from_utf8(part).unwrap();
+        n += xml.matches("<v>#N/A</v>").count();
+        xml.replacen("<v>#N/A</v>", "<v>#CALC!</v>", 1)
+            .replacen("<v>#N/A</v>", "<v>#SPILL!</v>", 1)
+            .into_bytes()
+    });
+    assert_eq!(n, 2);
+    std::fs::write(c.inbox("r.xlsx"), &bytes).unwrap();
+    c.run(&[]);
+    let e = c.manifest_entry("r.xlsx");
+    assert_eq!(e["status"], "accepted", "{e}");
+    let a = c.csv("answers.csv").into_iter().find(|a| a["question"] == "UNTOC.6.1").unwrap();
+    assert_eq!((a["status"].as_str(), a["raw"].as_str()), ("invalid", "#SPILL!"), "{a:?}");
+    assert_eq!(need_types(&c)["UNTOC.5.TA"], ["legislative-drafting"]);
+    let warnings = e["warnings"].to_string();
+    assert!(warnings.contains("#DIV/0!") && warnings.contains("not a mark"), "{warnings}");
+}
+
+/// `xlsx` with each part passed through `edit` (by name), zipped again.
+fn rezip(xlsx: &[u8], mut edit: impl FnMut(&str, Vec<u8>) -> Vec<u8>) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut from = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
+    let mut to = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let deflated =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..from.len() {
+        let mut part = from.by_index(i).unwrap();
+        let name = part.name().unwrap().to_string();
+        let mut bytes = Vec::new();
+        part.read_to_end(&mut bytes).unwrap();
+        to.start_file(name.clone(), deflated).unwrap();
+        to.write_all(&edit(&name, bytes)).unwrap();
+    }
+    to.finish().unwrap().into_inner()
+}
+
+#[test]
 fn an_answer_typed_beside_its_empty_cell_is_a_wrong_column_warning() {
     let c = TestCycle::new();
     let mut rows = full_answers("UNTOC-2026", &[]);

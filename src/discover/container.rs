@@ -277,6 +277,15 @@ pub fn check_spreadsheet(
         {
             w.replace_part(&tidy);
         }
+        // And error cells calamine does not know are read as errors, not
+        // as the loss of the sheet (super::tidy).
+        if part_key(&name).contains("worksheets/")
+            && is_xml_part(&name)
+            && let Some(w) = copy.as_mut()
+            && let Some(tidy) = super::tidy::xlsx_errors(w.part())
+        {
+            w.replace_part(&tidy);
+        }
         // An xlsb's short cell records, in full (super::tidy).
         if records
             && part_key(&name).starts_with("xl/worksheets/")

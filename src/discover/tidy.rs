@@ -183,6 +183,102 @@ pub(crate) fn xlsx_runs(xml: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// The error values calamine's xlsx reader knows; any other refuses the
+/// whole sheet ("Unsupported cell error value").
+const XLSX_ERRORS: [&str; 7] = ["#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"];
+
+/// Marks, in the copy, the text of an error cell that calamine does not know
+/// (see [`xlsx_errors`]); ingest reads such a cell back as the error it is.
+pub(crate) const ERROR_MARK: char = '\u{FDD0}';
+
+static QUOTED_E: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"e\""));
+static APOS_E: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"'e'"));
+
+/// A worksheet whose error cells calamine does not know (`#SPILL!`,
+/// `#CALC!`, `#GETTING_DATA`... that current Excel writes, or any other
+/// text) are string cells of that text after [`ERROR_MARK`], or `None` when
+/// it has none (or when the reader stops on an error, which calamine then
+/// reports on the part as it is). SPEC 4: an error cell is an invalid
+/// answer, never the loss of the whole return.
+pub(crate) fn xlsx_errors(xml: &[u8]) -> Option<Vec<u8>> {
+    if QUOTED_E.find(xml).is_none() && APOS_E.find(xml).is_none() {
+        return None;
+    }
+    let offset = |part: &[u8]| (part.as_ptr() as usize).checked_sub(xml.as_ptr() as usize);
+    let mut reader = byte_exact_reader(xml);
+    let mut out: Option<Vec<u8>> = None;
+    let mut copied = 0;
+    // Where the open error cell's `t` value is, and whether its `<v>` is open.
+    let mut cell: Option<usize> = None;
+    let mut in_value = false;
+    loop {
+        match reader.read_event().ok()? {
+            Event::Start(e) => match e.local_name().as_ref() {
+                "c" => {
+                    cell = None;
+                    for a in e.attributes().with_checks(false).flatten() {
+                        if a.key.as_ref() == "t" && a.value.as_ref() == "e" {
+                            let std::borrow::Cow::Borrowed(v) = a.value else { return None };
+                            let at = offset(v.as_bytes())?;
+                            if xml.get(at) != Some(&b'e') {
+                                return None;
+                            }
+                            cell = Some(at);
+                        }
+                    }
+                }
+                "v" => in_value = cell.is_some(),
+                _ => {}
+            },
+            Event::Text(t) if in_value => {
+                in_value = false;
+                let Some(t_at) = cell.take() else { continue };
+                let text = t.xml10_content();
+                if XLSX_ERRORS.contains(&text.as_ref()) {
+                    continue;
+                }
+                let raw: &[u8] = t.as_ref().as_ref();
+                let text_at = offset(raw)?;
+                if xml.get(text_at..text_at.checked_add(raw.len())?) != Some(raw) {
+                    return None;
+                }
+                let o = out.get_or_insert_with(|| Vec::with_capacity(xml.len() + 64));
+                o.extend_from_slice(xml.get(copied..t_at)?);
+                o.extend_from_slice(b"str");
+                o.extend_from_slice(xml.get(t_at + 1..text_at)?);
+                let mut mark = [0; 4];
+                o.extend_from_slice(ERROR_MARK.encode_utf8(&mut mark).as_bytes());
+                copied = text_at;
+            }
+            Event::End(e) => {
+                // `<v></v>`: an error with no text at all.
+                if in_value && e.local_name().as_ref() == "v" {
+                    in_value = false;
+                    let Some(t_at) = cell.take() else { continue };
+                    let end_at = usize::try_from(reader.buffer_position())
+                        .ok()?
+                        .checked_sub(e.name().as_ref().len() + 3)?;
+                    let o = out.get_or_insert_with(|| Vec::with_capacity(xml.len() + 64));
+                    o.extend_from_slice(xml.get(copied..t_at)?);
+                    o.extend_from_slice(b"str");
+                    o.extend_from_slice(xml.get(t_at + 1..end_at)?);
+                    let mut mark = [0; 4];
+                    o.extend_from_slice(ERROR_MARK.encode_utf8(&mut mark).as_bytes());
+                    copied = end_at;
+                } else if e.local_name().as_ref() == "c" {
+                    cell = None;
+                    in_value = false;
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    let mut out = out?;
+    out.extend_from_slice(xml.get(copied..)?);
+    Some(out)
+}
+
 /// The header of the xlsb record at `at`, as calamine reads it: a type of
 /// one or two bytes and a length of one to four, seven bits each. The type,
 /// the length and where the body starts.
@@ -274,6 +370,29 @@ pub(crate) fn xlsb_short_cells(part: &[u8]) -> Option<Vec<u8>> {
 mod tests {
     use super::super::container::tests::record;
     use super::*;
+
+    #[test]
+    fn error_cells_calamine_does_not_know_become_marked_strings() {
+        let m = ERROR_MARK;
+        let xml = concat!(
+            r#"<sheetData><row r="1"><c r="A1" t="e"><f>NA()</f><v>#N/A</v></c>"#,
+            r#"<c r="B1" s="2" t="e"><v>#SPILL!</v></c><c t='e' r='C1'><v>#CALC!</v></c>"#,
+            r#"<c r="D1" t="e"><v></v></c><c r="E1" t="e"/><c r="F1" t="s"><v>0</v></c></row></sheetData>"#
+        );
+        let out = String::from_utf8(xlsx_errors(xml.as_bytes()).unwrap()).unwrap();
+        let want = format!(
+            concat!(
+                r#"<sheetData><row r="1"><c r="A1" t="e"><f>NA()</f><v>#N/A</v></c>"#,
+                r#"<c r="B1" s="2" t="str"><v>{m}#SPILL!</v></c><c t='str' r='C1'><v>{m}#CALC!</v></c>"#,
+                r#"<c r="D1" t="str"><v>{m}</v></c><c r="E1" t="e"/><c r="F1" t="s"><v>0</v></c></row></sheetData>"#
+            ),
+            m = m
+        );
+        assert_eq!(out, want);
+        // Only errors calamine knows, or none at all: nothing to rewrite.
+        assert!(xlsx_errors(br#"<c t="e"><v>#REF!</v></c><c t="s"><v>1</v></c>"#).is_none());
+        assert!(xlsx_errors(br#"<c t="s"><v>1</v></c>"#).is_none());
+    }
 
     #[test]
     fn short_cell_records_are_written_in_full_with_the_column_they_imply() {

@@ -260,11 +260,20 @@ fn from_iso(s: &str) -> RawValue {
     }
 }
 
+/// A string cell; an error cell calamine does not know, as the stored copy
+/// holds it ([`crate::discover::tidy::xlsx_errors`]), is that error.
+fn from_string(s: &str) -> RawValue {
+    match s.strip_prefix(crate::discover::tidy::ERROR_MARK) {
+        Some(error) => RawValue::Error(error.to_owned()),
+        None => RawValue::Text(s.to_owned()),
+    }
+}
+
 fn from_ref(v: &DataRef<'_>) -> RawValue {
     match v {
         DataRef::Int(i) => RawValue::Int(*i),
         DataRef::Float(f) => RawValue::Float(*f),
-        DataRef::String(s) => RawValue::Text(s.clone()),
+        DataRef::String(s) => from_string(s),
         DataRef::SharedString(s) => RawValue::Text((*s).to_owned()),
         DataRef::Bool(b) => RawValue::Bool(*b),
         DataRef::DateTime(dt) => from_datetime(dt),
@@ -279,7 +288,7 @@ fn from_data(v: &Data) -> RawValue {
     match v {
         Data::Int(i) => RawValue::Int(*i),
         Data::Float(f) => RawValue::Float(*f),
-        Data::String(s) => RawValue::Text(s.clone()),
+        Data::String(s) => from_string(s),
         Data::Bool(b) => RawValue::Bool(*b),
         Data::DateTime(dt) => from_datetime(dt),
         Data::DateTimeIso(s) => from_iso(s),

@@ -211,6 +211,14 @@ pub fn answer(raw: &RawAnswer, question: &Question, vocab: &Vocabulary, lang: Op
                         format!("{} in the {code} column is read as a mark (requested)", Quoted(&text)),
                     ));
                 }
+                Mark::Invalid(text) => problems.push(Problem::warning(
+                    "invalid-value",
+                    field.source.clone(),
+                    format!(
+                        "{} in the {code} column is an error cell, not a mark: not requested",
+                        Quoted(&text)
+                    ),
+                )),
             }
         }
         assistance.sort_by_key(|c| ASSISTANCE_TYPES.iter().position(|t| t == c).unwrap_or(usize::MAX));
@@ -512,6 +520,9 @@ pub enum Mark {
     Unchecked,
     /// Some other text, read as a mark.
     Unclear(String),
+    /// An error cell (`#N/A`, `#REF!`): an invalid value (SPEC 4), so not a
+    /// mark. A checkbox filled by a formula that fails says nothing.
+    Invalid(String),
 }
 
 /// Reads a checkbox cell.
@@ -552,7 +563,8 @@ pub fn mark(value: &RawValue, vocab: &Vocabulary) -> Mark {
                 Mark::Unclear(t.trim().to_owned())
             }
         }
-        RawValue::Date(_) | RawValue::Error(_) => Mark::Unclear(value.to_string()),
+        RawValue::Date(_) => Mark::Unclear(value.to_string()),
+        RawValue::Error(e) => Mark::Invalid(e.clone()),
     }
 }
 

@@ -772,15 +772,13 @@ fn checkbox_marks() {
     for v in unchecked {
         assert_eq!(mark(&v, vocab()), Mark::Unchecked, "{v:?}");
     }
-    let unclear = [
-        (t("maybe"), "maybe"),
-        (t(" maybe "), "maybe"),
-        (t("Partially"), "Partially"),
-        (RawValue::Error("#N/A".into()), "#N/A"),
-    ];
+    let unclear = [(t("maybe"), "maybe"), (t(" maybe "), "maybe"), (t("Partially"), "Partially")];
     for (v, text) in unclear {
         assert_eq!(mark(&v, vocab()), Mark::Unclear(text.into()), "{v:?}");
     }
+    // An error cell is an invalid value (SPEC 4), never a mark.
+    let error = RawValue::Error("#N/A".into());
+    assert_eq!(mark(&error, vocab()), Mark::Invalid("#N/A".into()));
 }
 
 #[test]

@@ -345,6 +345,23 @@ fn rezip(xlsx: &[u8], mut edit: impl FnMut(&str, Vec<u8>) -> Vec<u8>) -> Vec<u8>
 }
 
 #[test]
+fn a_question_id_typed_in_full_width_is_read_as_nfkc_reads_it() {
+    // SPEC 3.4: matching is on NFKC text; an East Asian input method types
+    // `ＵＮＴＯＣ．５．１`. The row was dropped without a word.
+    let c = TestCycle::new();
+    let mut rows = full_answers("UNTOC-2026", &[]);
+    let row = rows.iter_mut().find(|r| matches!(&r[0], V::T(q) if q == "UNTOC.5.1")).unwrap();
+    row[0] = V::S("ＵＮＴＯＣ．５．１");
+    row[2] = V::S("Partially");
+    ReturnSheet::new("UNTOC-2026", "FRA", V::D(2026, 3, 1), "en")
+        .answers("Answers", rows)
+        .write(&c.inbox("r.xlsx"));
+    c.run(&[]);
+    assert_eq!(answer_values(&c, "FRA")["UNTOC.5.1"], ("partial".to_owned(), "valid".to_owned()));
+    assert_eq!(compliance_row(&c, "FRA", "UNTOC-2026")["status"], "complete");
+}
+
+#[test]
 fn an_answer_typed_beside_its_empty_cell_is_a_wrong_column_warning() {
     let c = TestCycle::new();
     let mut rows = full_answers("UNTOC-2026", &[]);

@@ -1003,3 +1003,20 @@ fn text_beside_a_value_and_a_state_name_naming_another_state_are_warnings() {
         assert!(warnings_coded(&cycle.manifest_entry("native.xml"), "state-mismatch").is_empty());
     }
 }
+
+#[test]
+fn a_question_id_in_full_width_is_read_as_nfkc_reads_it() {
+    // SPEC 3.4: matching is on NFKC text.
+    let native = r#"<?xml version="1.0" encoding="UTF-8"?>
+<return xmlns="urn:art32:return:1" questionnaire="UNTOC-2026" version="1" language="zh">
+  <state code="FRA">France</state>
+  <submitted>2026-02-14</submitted>
+  <answer question="ＵＮＴＯＣ．５．１">partial</answer>
+</return>
+"#;
+    let cycle = with_files(&[("native.xml", native)]);
+    let e = cycle.manifest_entry("native.xml");
+    assert!(warnings_coded(&e, "unknown-question").is_empty(), "{e}");
+    let a = by_question(&cycle.csv("answers.csv"));
+    assert_eq!((a["UNTOC.5.1"]["value"].as_str(), a["UNTOC.5.1"]["status"].as_str()), ("partial", "valid"));
+}

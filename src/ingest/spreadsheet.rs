@@ -32,6 +32,20 @@ use crate::schema::{Vocabulary, matches};
 pub(crate) static ID_CELL: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"^[A-Za-z]+(\.[0-9A-Za-z]+)+$").ok());
 
+/// The question id an id cell holds, if it holds one: as typed, or as NFKC
+/// reads it (`ＴＩＰ.８.１`, typed with an East Asian input method, is
+/// `TIP.8.1`; SPEC 3.4).
+fn question_id(text: &str) -> Option<String> {
+    let t = text.trim();
+    if t.is_ascii() {
+        return matches(&ID_CELL, t).then(|| t.to_owned());
+    }
+    use unicode_normalization::UnicodeNormalization;
+    let n: String = t.nfkc().collect();
+    let n = n.trim();
+    matches(&ID_CELL, n).then(|| n.to_owned())
+}
+
 /// One sparse cell: zero-based row, column, value.
 type Cell = (u32, u32, RawValue);
 
@@ -373,8 +387,8 @@ impl<'v> ReturnBuilder<'v> {
         // (SPEC 4: "every following row whose id cell holds a question id").
         let answer_id = header.as_ref().and_then(|h| {
             let id_col = *h.columns.get(&ColumnKey::Id)?;
-            let id = text_at(cells, id_col).map(str::trim).filter(|t| matches(&ID_CELL, t))?;
-            Some((id_col, id.to_owned()))
+            let id = text_at(cells, id_col).and_then(question_id)?;
+            Some((id_col, id))
         });
         let Some((id_col, id)) = answer_id else {
             // A header row: holds the column keys `id` and `answer`.

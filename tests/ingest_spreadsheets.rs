@@ -362,6 +362,58 @@ fn a_question_id_typed_in_full_width_is_read_as_nfkc_reads_it() {
 }
 
 #[test]
+fn values_beside_filled_answers_in_columns_no_key_names_are_one_warning_per_column() {
+    // SPEC 6.1: nothing dropped silently. Assistance types typed right of
+    // the table (no header), and a State's own notes column.
+    let c = TestCycle::new();
+    let mut rows = vec![vec![V::S("id"), V::S("question"), V::S("answer"), V::S("assistance"), V::S("comment"), V::E, V::S("Ref. no.")]];
+    let mut answers = full_answers("UNTOC-2026", &[("UNTOC.5.TA", "training"), ("UNTOC.6.TA", "training")]);
+    for (id, extra) in [("UNTOC.5.TA", "Formation; Équipement"), ("UNTOC.6.TA", "Équipement")] {
+        let row = answers.iter_mut().find(|r| matches!(&r[0], V::T(q) if q == id)).unwrap();
+        row.extend([V::T(extra.to_owned()), V::S("see annex")]);
+    }
+    rows.extend(answers);
+    let mut sheet = cover("UNTOC-2026", "FRA", V::D(2026, 3, 1), "en");
+    sheet.extend(rows);
+    write_book(&c.inbox("r.xlsx"), &[("Return", sheet)]);
+    c.run(&[]);
+    let e = c.manifest_entry("r.xlsx");
+    assert_eq!(e["status"], "accepted", "{e}");
+    let wrong: Vec<String> = e["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["code"] == "wrong-column")
+        .map(|w| w["message"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(wrong.len(), 2, "{wrong:?}");
+    assert!(wrong[0].starts_with("2 values") && wrong[0].contains("without a header") && wrong[0].contains("Formation; Équipement"), "{wrong:?}");
+    assert!(wrong[1].starts_with("2 values") && wrong[1].contains("headed \"Ref. no.\""), "{wrong:?}");
+    // What was read is unchanged: the assistance column.
+    assert_eq!(need_types(&c)["UNTOC.5.TA"], ["training"]);
+}
+
+#[test]
+fn assistance_labels_in_a_header_row_are_read_as_checkbox_columns() {
+    // The template's label row above `assistance:CODE` ("Formation"), when
+    // the row of keys was deleted: keys may be given as their labels.
+    let c = TestCycle::new();
+    let mut rows = cover("UNTOC-2026", "FRA", V::D(2026, 3, 1), "fr");
+    rows.push(vec![V::S("Identifiant"), V::S("Question"), V::S("Réponse"), V::S("Commentaire"), V::S("Formation"), V::S("Équipement")]);
+    for r in full_answers("UNTOC-2026", &[]) {
+        let is_target = matches!(&r[0], V::T(q) if q == "UNTOC.5.TA");
+        let mut row = vec![r[0].clone(), r[1].clone(), if is_target { V::S("Oui") } else { r[2].clone() }, V::E];
+        if is_target {
+            row.extend([V::S("x"), V::E]);
+        }
+        rows.push(row);
+    }
+    write_book(&c.inbox("r.xlsx"), &[("Retour", rows)]);
+    c.run(&[]);
+    assert_eq!(need_types(&c)["UNTOC.5.TA"], ["training"]);
+}
+
+#[test]
 fn an_answer_typed_beside_its_empty_cell_is_a_wrong_column_warning() {
     let c = TestCycle::new();
     let mut rows = full_answers("UNTOC-2026", &[]);
@@ -369,7 +421,7 @@ fn an_answer_typed_beside_its_empty_cell_is_a_wrong_column_warning() {
     // The answer cell (C) left empty, a note in the State's own column F
     // (headed "Ref. no.": not an answer), and "No" typed in column G, which
     // has no header; on the next row, a value beside an answer that is
-    // there is not reported.
+    // there is reported once for its column, as not read.
     rows[at][2] = V::E;
     rows[at].resize(7, V::E);
     rows[at][5] = V::S("see annex");
@@ -384,7 +436,9 @@ fn an_answer_typed_beside_its_empty_cell_is_a_wrong_column_warning() {
     let wrong: Vec<&serde_json::Value> =
         e["warnings"].as_array().unwrap().iter().filter(|w| w["code"] == "wrong-column").collect();
     let row = at + 3;
-    assert_eq!(wrong.len(), 1, "{e}");
+    assert_eq!(wrong.len(), 2, "{e}");
+    assert_eq!(wrong[1]["ref"], format!("Answers!G{}", row + 1), "{e}");
+    assert!(wrong[1]["message"].as_str().unwrap().contains("\"a note\""), "{e}");
     assert_eq!(wrong[0]["ref"], format!("Answers!G{row}"), "{e}");
     let message = wrong[0]["message"].as_str().unwrap();
     assert!(message.contains("\"No\"") && message.contains(&format!("Answers!C{row}")), "{message}");

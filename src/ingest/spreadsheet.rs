@@ -333,6 +333,9 @@ struct Header {
     /// Columns whose header cell holds some other text (a State's own
     /// column, a note): not read, but headed.
     headed: Vec<u32>,
+    /// Of those, the columns headed by text of the State's own (a note
+    /// column), with that text: their values are not read, and say so.
+    notes: Vec<(u32, String)>,
     /// Checkbox columns whose `assistance:` header names no assistance
     /// type: the header text and the column. A mark in one is not read,
     /// and says so.
@@ -349,11 +352,22 @@ struct ReturnBuilder<'v> {
     max_records: usize,
     /// Whether rows were left unread because of `max_records`.
     overflow: bool,
+    /// Per column of the current answer table, the values beside filled
+    /// answers that no header makes read: the first one's cell and text, and
+    /// how many (one warning per column, when the table ends).
+    unread: BTreeMap<u32, (SourceRef, String, usize)>,
 }
 
 impl<'v> ReturnBuilder<'v> {
     fn new(vocab: &'v Vocabulary, max_records: usize) -> Self {
-        ReturnBuilder { vocab, out: RawReturn::default(), saw_header: false, max_records, overflow: false }
+        ReturnBuilder {
+            vocab,
+            out: RawReturn::default(),
+            saw_header: false,
+            max_records,
+            overflow: false,
+            unread: BTreeMap::new(),
+        }
     }
 
     fn sheet(&mut self, sheet: &str, mut cells: Vec<Cell>) {
@@ -366,6 +380,27 @@ impl<'v> ReturnBuilder<'v> {
             let end = cells[start..].iter().position(|c| c.0 != row).map_or(cells.len(), |n| start + n);
             self.row(sheet, row, &mut cells[start..end], &mut header);
             start = end;
+        }
+        self.flush_unread(header.as_ref());
+    }
+
+    /// One warning per column whose values beside filled answers were not
+    /// read (SPEC 6.1: nothing dropped silently).
+    fn flush_unread(&mut self, header: Option<&Header>) {
+        for (col, (first, value, n)) in std::mem::take(&mut self.unread) {
+            let what = match header.and_then(|h| h.notes.iter().find(|(c, _)| *c == col)) {
+                Some((_, text)) => format!("headed {}, which is not a column art32 reads", Quoted(text)),
+                None => "without a header".to_owned(),
+            };
+            let values = if n == 1 { "1 value".to_owned() } else { format!("{n} values") };
+            self.out.problems.push(Problem::warning(
+                "wrong-column",
+                first,
+                format!(
+                    "{values} beside the answers in a column {what}, not read (the first: {}); assistance types go in the assistance column or under assistance:CODE headers",
+                    Quoted(&value)
+                ),
+            ));
         }
     }
 
@@ -393,6 +428,7 @@ impl<'v> ReturnBuilder<'v> {
         let Some((id_col, id)) = answer_id else {
             // A header row: holds the column keys `id` and `answer`.
             if let Some(h) = self.header_row(sheet, row, cells) {
+                self.flush_unread(header.as_ref());
                 *header = Some(h);
                 self.saw_header = true;
             }
@@ -447,6 +483,23 @@ impl<'v> ReturnBuilder<'v> {
                     ));
                 }
             }
+        } else {
+            // Beside a filled answer: what a column without a key holds (a
+            // list of assistance types typed right of the table, a note) is
+            // not read, and says so once per column.
+            for (_, col, value) in cells.iter() {
+                let read = *col == id_col
+                    || h.columns.values().any(|c| c == col)
+                    || h.marks.iter().any(|(_, c)| c == col)
+                    || (h.headed.contains(col) && !h.notes.iter().any(|(c, _)| c == col));
+                if !read && !value.is_blank() {
+                    let entry = self
+                        .unread
+                        .entry(*col)
+                        .or_insert_with(|| (SourceRef::cell_in(sheet, row, *col), value.to_string(), 0));
+                    entry.2 += 1;
+                }
+            }
         }
         self.out.answers.push(RawAnswer {
             question: id,
@@ -465,6 +518,7 @@ impl<'v> ReturnBuilder<'v> {
         let mut marks = Vec::new();
         let mut others = Vec::new();
         let mut headed = Vec::new();
+        let mut notes = Vec::new();
         let mut unknown_marks = Vec::new();
         for (_, col, value) in cells {
             let RawValue::Text(t) = value else { continue };
@@ -491,18 +545,25 @@ impl<'v> ReturnBuilder<'v> {
                 } else {
                     columns.insert(key, *col);
                 }
+            } else if let Some(code) = self.vocab.assistance.lookup(t, None) {
+                // An assistance type's label: the template's label row above
+                // `assistance:CODE`, read as the key it labels when the
+                // key row was deleted (SPEC 4: keys may be given as their
+                // localized labels).
+                marks.push((code.to_owned(), *col));
             } else if !t.trim().is_empty() {
                 others.push(t.trim().to_owned());
                 headed.push(*col);
+                notes.push((*col, t.trim().to_owned()));
             }
         }
         let has_id = columns.contains_key(&ColumnKey::Id);
         let has_answer = columns.contains_key(&ColumnKey::Answer) || !marks.is_empty();
         if has_id && columns.contains_key(&ColumnKey::Answer) {
-            return Some(Header { columns, marks, headed, unknown_marks });
+            return Some(Header { columns, marks, headed, notes, unknown_marks });
         }
         if has_id && has_answer && !marks.is_empty() {
-            return Some(Header { columns, marks, headed, unknown_marks });
+            return Some(Header { columns, marks, headed, notes, unknown_marks });
         }
         // `id` plus other header-like cells, but no `answer`: a damaged header.
         if has_id && (columns.len() > 1 || !others.is_empty()) {

@@ -71,6 +71,9 @@ pub struct Cycle {
     pub parties: PathBuf,
     /// The focal points file.
     pub focal_points: PathBuf,
+    /// Whether cycle.toml names the focal points file (then it must exist:
+    /// a misspelt name would lose every contact without a word).
+    pub focal_points_named: bool,
 }
 
 impl Cycle {
@@ -132,6 +135,7 @@ impl Cycle {
             inbox: rel(raw.inbox.as_deref(), "inbox"),
             parties: rel(raw.parties.as_deref(), "parties.csv"),
             focal_points: rel(raw.focal_points.as_deref(), "focal-points.csv"),
+            focal_points_named: raw.focal_points.is_some(),
         })
     }
 }
@@ -369,11 +373,29 @@ impl<'a> Lines<'a> {
     }
 }
 
-/// Reads focal-points.csv (a missing or empty file means none).
-pub fn load_focal_points(path: &Path, register: &Register) -> Result<Vec<FocalPoint>, CycleError> {
+/// Reads focal-points.csv (an empty file means none). A missing file is an
+/// error where cycle.toml names it (`named`), else none with a warning.
+pub fn load_focal_points(
+    path: &Path,
+    named: bool,
+    register: &Register,
+) -> Result<Vec<FocalPoint>, CycleError> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !named => {
+            tracing::warn!(
+                file = %path.display(),
+                "no focal points file: no State has a focal point but those on the covers of its returns"
+            );
+            return Ok(Vec::new());
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(CycleError::new(
+                path,
+                None,
+                format!("cannot read the focal points cycle.toml names: {e}"),
+            ));
+        }
         Err(e) => return Err(CycleError::new(path, None, format!("cannot read the focal points: {e}"))),
     };
     if bytes.iter().all(u8::is_ascii_whitespace) {

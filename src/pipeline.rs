@@ -139,7 +139,8 @@ pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunReport, Run
                     || Schemas::load(&cycle.schemas),
                     || {
                         Register::load(&cycle.parties).and_then(|register| {
-                            let focal_points = load_focal_points(&cycle.focal_points, &register)?;
+                            let focal_points =
+                                load_focal_points(&cycle.focal_points, cycle.focal_points_named, &register)?;
                             Ok((register, focal_points))
                         })
                     },

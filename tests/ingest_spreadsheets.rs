@@ -366,7 +366,15 @@ fn values_beside_filled_answers_in_columns_no_key_names_are_one_warning_per_colu
     // SPEC 6.1: nothing dropped silently. Assistance types typed right of
     // the table (no header), and a State's own notes column.
     let c = TestCycle::new();
-    let mut rows = vec![vec![V::S("id"), V::S("question"), V::S("answer"), V::S("assistance"), V::S("comment"), V::E, V::S("Ref. no.")]];
+    let mut rows = vec![vec![
+        V::S("id"),
+        V::S("question"),
+        V::S("answer"),
+        V::S("assistance"),
+        V::S("comment"),
+        V::E,
+        V::S("Ref. no."),
+    ]];
     let mut answers = full_answers("UNTOC-2026", &[("UNTOC.5.TA", "training"), ("UNTOC.6.TA", "training")]);
     for (id, extra) in [("UNTOC.5.TA", "Formation; Équipement"), ("UNTOC.6.TA", "Équipement")] {
         let row = answers.iter_mut().find(|r| matches!(&r[0], V::T(q) if q == id)).unwrap();
@@ -387,7 +395,12 @@ fn values_beside_filled_answers_in_columns_no_key_names_are_one_warning_per_colu
         .map(|w| w["message"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(wrong.len(), 2, "{wrong:?}");
-    assert!(wrong[0].starts_with("2 values") && wrong[0].contains("without a header") && wrong[0].contains("Formation; Équipement"), "{wrong:?}");
+    assert!(
+        wrong[0].starts_with("2 values")
+            && wrong[0].contains("without a header")
+            && wrong[0].contains("Formation; Équipement"),
+        "{wrong:?}"
+    );
     assert!(wrong[1].starts_with("2 values") && wrong[1].contains("headed \"Ref. no.\""), "{wrong:?}");
     // What was read is unchanged: the assistance column.
     assert_eq!(need_types(&c)["UNTOC.5.TA"], ["training"]);
@@ -399,10 +412,18 @@ fn assistance_labels_in_a_header_row_are_read_as_checkbox_columns() {
     // the row of keys was deleted: keys may be given as their labels.
     let c = TestCycle::new();
     let mut rows = cover("UNTOC-2026", "FRA", V::D(2026, 3, 1), "fr");
-    rows.push(vec![V::S("Identifiant"), V::S("Question"), V::S("Réponse"), V::S("Commentaire"), V::S("Formation"), V::S("Équipement")]);
+    rows.push(vec![
+        V::S("Identifiant"),
+        V::S("Question"),
+        V::S("Réponse"),
+        V::S("Commentaire"),
+        V::S("Formation"),
+        V::S("Équipement"),
+    ]);
     for r in full_answers("UNTOC-2026", &[]) {
         let is_target = matches!(&r[0], V::T(q) if q == "UNTOC.5.TA");
-        let mut row = vec![r[0].clone(), r[1].clone(), if is_target { V::S("Oui") } else { r[2].clone() }, V::E];
+        let mut row =
+            vec![r[0].clone(), r[1].clone(), if is_target { V::S("Oui") } else { r[2].clone() }, V::E];
         if is_target {
             row.extend([V::S("x"), V::E]);
         }

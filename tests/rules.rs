@@ -759,3 +759,24 @@ fn corpus() -> Vec<(String, Vec<u8>)> {
     out.sort();
     out
 }
+
+#[test]
+fn a_focal_points_file_cycle_toml_names_must_exist_and_a_missing_default_is_a_warning() {
+    // A misspelt `focal_points` would lose every contact without a word.
+    let c = TestCycle::new();
+    untoc("FRA", V::D(2026, 3, 1)).write(&c.inbox("FRA/untoc.xlsx"));
+    let toml = c.path().join("cycle.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(&toml, format!("{text}focal_points = \"focal-point.csv\"\n")).unwrap();
+    let out = run(&["run", c.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("focal-point.csv"), "{err}");
+    // No focal_points key and no focal-points.csv: the run goes on, and says so.
+    std::fs::write(&toml, text).unwrap();
+    std::fs::remove_file(c.path().join("focal-points.csv")).unwrap();
+    let out = c.run(&[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no focal points file"), "{err}");
+    assert!(flags(&c, "FRA", "UNTOC-2026").contains(&"no-focal-point".to_owned()));
+}

@@ -106,31 +106,42 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
-        Command::Schema { command: SchemaCommand::Check { dir } } => match Schemas::load(&dir) {
-            Ok(s) => {
-                let n: usize = s.questionnaires.iter().map(|q| q.questions.len()).sum();
-                let mut out = std::io::stdout().lock();
-                let _ = writeln!(
-                    out,
-                    "{}: {} questionnaires ({}), {n} questions, vocabulary in {} languages: ok",
-                    dir.display(),
-                    s.questionnaires.len(),
-                    s.questionnaires.iter().map(|q| q.id.as_str()).collect::<Vec<_>>().join(", "),
-                    s.vocabulary.languages.len()
-                );
-                ExitCode::SUCCESS
+        Command::Schema { command: SchemaCommand::Check { dir } } => {
+            // The findings are the command's result: on standard output,
+            // and a failure to write them is an output error (exit 2).
+            let mut out = std::io::stdout().lock();
+            let (written, code) = match Schemas::load(&dir) {
+                Ok(s) => {
+                    let n: usize = s.questionnaires.iter().map(|q| q.questions.len()).sum();
+                    let written = writeln!(
+                        out,
+                        "{}: {} questionnaires ({}), {n} questions, vocabulary in {} languages: ok",
+                        dir.display(),
+                        s.questionnaires.len(),
+                        s.questionnaires.iter().map(|q| q.id.as_str()).collect::<Vec<_>>().join(", "),
+                        s.vocabulary.languages.len()
+                    );
+                    (written, ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    let written = writeln!(out, "{e}");
+                    eprintln!(
+                        "art32: {} problem{} in {}",
+                        e.0.len(),
+                        if e.0.len() == 1 { "" } else { "s" },
+                        dir.display()
+                    );
+                    (written, ExitCode::from(2))
+                }
+            };
+            match written.and_then(|()| out.flush()) {
+                Ok(()) => code,
+                Err(e) => {
+                    eprintln!("art32: error: cannot write to standard output: {e}");
+                    ExitCode::from(2)
+                }
             }
-            Err(e) => {
-                eprintln!("{e}");
-                eprintln!(
-                    "art32: {} problem{} in {}",
-                    e.0.len(),
-                    if e.0.len() == 1 { "" } else { "s" },
-                    dir.display()
-                );
-                ExitCode::from(2)
-            }
-        },
+        }
     }
 }
 

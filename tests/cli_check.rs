@@ -85,6 +85,18 @@ fn schema_check_accepts_the_shipped_schemas() {
 }
 
 #[test]
+fn schema_check_that_cannot_write_its_result_fails() {
+    // SPEC 8: exit 2 for output errors.
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else { return };
+    let out = common::art32()
+        .args(["schema", "check", repo().join("schemas").to_str().unwrap()])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
 fn schema_check_names_the_line_of_a_duplicate_question_id() {
     schema_error("UNTOC-2026.toml", "id = \"UNTOC.5.2\"", 0, 0, "already defined", |_| {
         Some("id = \"UNTOC.5.1\"".into())
@@ -216,11 +228,13 @@ fn schema_error(
 ) {
     let (dir, anchor_line) = broken_schemas(file, anchor, offset, edit);
     let out = run(&["schema", "check", dir.path().to_str().unwrap()]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    // The findings are the command's result: on standard output.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
     let at = format!("{file}:{}:", anchor_line + line_offset);
     assert!(
-        stderr.lines().any(|l| l.contains(&at) && l.contains(needle)),
-        "no {at} ... {needle:?} in:\n{stderr}"
+        stdout.lines().any(|l| l.contains(&at) && l.contains(needle)),
+        "no {at} ... {needle:?} in:\n{stdout}"
     );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("problem"));
 }

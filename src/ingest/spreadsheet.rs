@@ -520,6 +520,8 @@ impl<'v> ReturnBuilder<'v> {
         let mut headed = Vec::new();
         let mut notes = Vec::new();
         let mut unknown_marks = Vec::new();
+        // Text that is no key: read once the row is known to head a table.
+        let mut rest: Vec<(u32, &str)> = Vec::new();
         for (_, col, value) in cells {
             let RawValue::Text(t) = value else { continue };
             if let Some(checkbox) = checkbox_header(t, self.vocab) {
@@ -545,19 +547,27 @@ impl<'v> ReturnBuilder<'v> {
                 } else {
                     columns.insert(key, *col);
                 }
-            } else if let Some(code) = self.vocab.assistance.lookup(t, None) {
-                // An assistance type's label: the template's label row above
-                // `assistance:CODE`, read as the key it labels when the
-                // key row was deleted (SPEC 4: keys may be given as their
-                // localized labels).
-                marks.push((code.to_owned(), *col));
             } else if !t.trim().is_empty() {
-                others.push(t.trim().to_owned());
-                headed.push(*col);
-                notes.push((*col, t.trim().to_owned()));
+                rest.push((*col, t.as_str()));
             }
         }
         let has_id = columns.contains_key(&ColumnKey::Id);
+        if !has_id {
+            return None;
+        }
+        for (col, t) in rest {
+            if let Some(code) = self.vocab.assistance.lookup(t, None) {
+                // An assistance type's label: the template's label row above
+                // `assistance:CODE`, read as the key it labels when the key
+                // row was deleted (SPEC 4: keys may be given as their
+                // localized labels).
+                marks.push((code.to_owned(), col));
+            } else {
+                others.push(t.trim().to_owned());
+                headed.push(col);
+                notes.push((col, t.trim().to_owned()));
+            }
+        }
         let has_answer = columns.contains_key(&ColumnKey::Answer) || !marks.is_empty();
         if has_id && columns.contains_key(&ColumnKey::Answer) {
             return Some(Header { columns, marks, headed, notes, unknown_marks });

@@ -65,7 +65,11 @@ pub fn bind<'s>(
     let mut problems = Vec::new();
     let mut fields: Vec<(CoverKey, &RawField)> = Vec::new();
     for (key, field) in &raw.cover {
-        match fields.iter().find(|(k, _)| k == key) {
+        match fields.iter_mut().find(|(k, _)| k == key) {
+            // A blank field claims nothing: one filled in after it counts
+            // (an empty State cell on the cover, the State on another sheet;
+            // an empty form field, the same field in another group).
+            Some((_, first)) if first.value.is_blank() => *first = field,
             Some((_, first)) if !field.value.is_blank() && text(first) != text(field) => {
                 problems.push(Problem::warning(
                     "duplicate-cover-field",
@@ -150,6 +154,17 @@ pub fn bind<'s>(
     };
 
     let version = match get(CoverKey::Version) {
+        None if !questionnaire.accepts.contains(&questionnaire.version) => {
+            // Read as the template's version, which this cycle does not accept.
+            let accepted: Vec<String> = questionnaire.accepts.iter().map(u32::to_string).collect();
+            return Err(reject_q(format!(
+                "{}: no template version, and version {} of {} (the template's) is not accepted this cycle (accepted: {})",
+                q_field.source,
+                questionnaire.version,
+                questionnaire.id,
+                accepted.join(", ")
+            )));
+        }
         None => {
             problems.push(Problem::warning(
                 "missing-version",

@@ -780,3 +780,56 @@ fn a_focal_points_file_cycle_toml_names_must_exist_and_a_missing_default_is_a_wa
     assert!(err.contains("no focal points file"), "{err}");
     assert!(flags(&c, "FRA", "UNTOC-2026").contains(&"no-focal-point".to_owned()));
 }
+
+#[test]
+fn a_blank_cover_field_gives_way_to_the_same_field_filled_after_it() {
+    // An empty State or date cell on the cover, the value on a later row (or
+    // sheet): the filled one counts, as an empty answer row gives way.
+    let c = TestCycle::new();
+    let mut r = untoc("FRA", V::E);
+    r.cover[2].2 = V::E; // the State cell, blank
+    r.cover.push(("state", "State", V::S("France")));
+    r.cover.push(("submitted", "Date", V::D(2026, 3, 1)));
+    r.write(&c.inbox("FRA/untoc.xlsx"));
+    c.run(&[]);
+    let e = c.manifest_entry("FRA/untoc.xlsx");
+    assert_eq!((e["status"].as_str(), e["iso3"].as_str()), (Some("accepted"), Some("FRA")), "{e}");
+    assert!(!e["warnings"].to_string().contains("duplicate-cover-field"), "{e}");
+    let row = row(&c, "FRA", "UNTOC-2026");
+    assert_eq!((row["submitted"].as_str(), row["flags"].as_str()), ("2026-03-01", ""));
+}
+
+#[test]
+fn a_return_without_a_version_is_held_to_accepts_too() {
+    // Read as the template's version: if the cycle does not accept that one,
+    // the return is unknown-questionnaire as if it had said so.
+    let c = TestCycle::new();
+    let schemas = c.path().join("schemas");
+    std::fs::create_dir(&schemas).unwrap();
+    for e in std::fs::read_dir(repo().join("schemas")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), schemas.join(e.file_name())).unwrap();
+    }
+    let untoc_toml = std::fs::read_to_string(schemas.join("UNTOC-2026.toml")).unwrap();
+    std::fs::write(schemas.join("UNTOC-2026.toml"), untoc_toml.replacen("accepts = [1]", "accepts = [2]", 1))
+        .unwrap();
+    let toml = std::fs::read_to_string(c.path().join("cycle.toml")).unwrap();
+    let toml: String =
+        toml.lines()
+            .map(|l| {
+                if l.starts_with("schemas") { "schemas = \"schemas\"\n".to_owned() } else { format!("{l}\n") }
+            })
+            .collect();
+    std::fs::write(c.path().join("cycle.toml"), toml).unwrap();
+    let mut r = untoc("FRA", V::D(2026, 3, 1));
+    r.cover.remove(1); // no version
+    r.write(&c.inbox("FRA/untoc.xlsx"));
+    c.run(&[]);
+    let e = c.manifest_entry("FRA/untoc.xlsx");
+    assert_eq!(
+        (e["status"].as_str(), e["reason"].as_str()),
+        (Some("rejected"), Some("unknown-questionnaire")),
+        "{e}"
+    );
+    assert!(e["message"].as_str().unwrap().contains("not accepted"), "{e}");
+}

@@ -45,10 +45,24 @@ pub fn date(value: &RawValue) -> Result<Date, String> {
     }
 }
 
+/// A time zone after a date, as XML Schema's `xs:date` writes it
+/// (`2026-06-30Z`, `2026-06-30+02:00`): the date is the date.
+fn is_zone(rest: &str) -> bool {
+    let b = rest.as_bytes();
+    rest == "Z"
+        || (b.len() == 6
+            && matches!(b[0], b'+' | b'-')
+            && b[1].is_ascii_digit()
+            && b[2].is_ascii_digit()
+            && b[3] == b':'
+            && b[4].is_ascii_digit()
+            && b[5].is_ascii_digit())
+}
+
 fn date_text(t: &str) -> Option<Date> {
     if let Some(d) = t.get(..10).and_then(Date::parse_iso) {
         let rest = &t[10..];
-        if rest.is_empty() || rest.starts_with('T') || rest.starts_with(' ') {
+        if rest.is_empty() || rest.starts_with('T') || rest.starts_with(' ') || is_zone(rest) {
             return Some(d);
         }
         return None;

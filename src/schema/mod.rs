@@ -113,10 +113,19 @@ impl Schemas {
     /// The questionnaire with this id (exact, or ignoring ASCII case).
     pub fn questionnaire(&self, id: &str) -> Option<&Questionnaire> {
         let id = id.trim();
-        self.questionnaires
+        let found = self
+            .questionnaires
             .iter()
             .find(|q| q.id == id)
-            .or_else(|| self.questionnaires.iter().find(|q| q.id.eq_ignore_ascii_case(id)))
+            .or_else(|| self.questionnaires.iter().find(|q| q.id.eq_ignore_ascii_case(id)));
+        if found.is_some() || id.is_ascii() {
+            return found;
+        }
+        // Typed in full-width characters (`ＵＮＴＯＣ－２０２６`): as NFKC reads it.
+        use unicode_normalization::UnicodeNormalization;
+        let id: String = id.nfkc().collect();
+        let id = id.trim();
+        self.questionnaires.iter().find(|q| q.id.eq_ignore_ascii_case(id))
     }
 
     /// Loads and checks every `*.toml` of `dir` (`vocabulary.toml` and questionnaires).

@@ -307,7 +307,17 @@ impl Vocabulary {
 
     /// The language a cover's `language` field names (code or name).
     pub fn language(&self, text: &str) -> Option<Lang> {
-        Lang::from_code(text).or_else(|| self.language.lookup(text, None).and_then(Lang::from_code))
+        Lang::from_code(text).or_else(|| self.language.lookup(text, None).and_then(Lang::from_code)).or_else(
+            || {
+                // A language tag (`fr-FR`, `zh_Hans`, `ar-SA`): its language.
+                let t = text.trim();
+                let (primary, region) = t.split_once(['-', '_'])?;
+                (!region.is_empty()
+                    && region.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+                .then(|| Lang::from_code(primary))
+                .flatten()
+            },
+        )
     }
 
     /// Whether folded text is a tick mark or a yes token.

@@ -238,7 +238,7 @@ impl RunArgs {
     pub fn config(&self) -> RunConfig {
         RunConfig {
             cycle_dir: self.cycle_dir.clone(),
-            out: self.out.clone().unwrap_or_else(|| self.cycle_dir.join("out")),
+            out: crate::emit::out_path(&self.out.clone().unwrap_or_else(|| self.cycle_dir.join("out"))),
             threads: self.threads.map(usize::from),
             limits: self.limits.limits(),
             labels: self.labels.as_deref().and_then(crate::model::Lang::from_code),

@@ -651,6 +651,24 @@ fn an_output_folder_under_a_regular_file_exits_2_naming_the_path() {
     assert!(err.contains(&blocker.display().to_string()), "{err}");
 }
 
+#[test]
+fn an_output_folder_given_as_dot_is_written() {
+    // `--out .` (from inside the folder) and `DIR/.`: the folder could not be
+    // renamed under those names, and the run failed at its very end.
+    let c = TestCycle::new();
+    untoc("FRA", V::D(2026, 3, 1)).write(&c.inbox("FRA/untoc.xlsx"));
+    let out = c.path().join("results");
+    std::fs::create_dir(&out).unwrap();
+    let cycle = c.path().to_str().unwrap();
+    let r = common::art32().args(["run", cycle, "-q", "--out", "."]).current_dir(&out).output().unwrap();
+    assert_eq!(r.status.code(), Some(0), "{}", String::from_utf8_lossy(&r.stderr));
+    assert!(out.join("compliance.csv").is_file());
+    let dotted = format!("{}/.", out.display());
+    let r = run(&["run", cycle, "-q", "--out", &dotted]);
+    assert_eq!(r.status.code(), Some(0), "{}", String::from_utf8_lossy(&r.stderr));
+    assert!(out.join("manifest.jsonl").is_file());
+}
+
 // ---------------------------------------------------------------- helpers
 
 /// Runs a FRA return whose need questions carry `comments`; returns needs.csv comment per question.
@@ -832,4 +850,24 @@ fn a_return_without_a_version_is_held_to_accepts_too() {
         "{e}"
     );
     assert!(e["message"].as_str().unwrap().contains("not accepted"), "{e}");
+}
+
+#[test]
+fn cover_values_in_full_width_as_language_tags_and_as_xs_dates_are_read() {
+    // A questionnaire id typed full-width (NFKC), a language as a BCP 47 tag,
+    // a date as XML Schema's xs:date writes it with a time zone.
+    let c = TestCycle::new();
+    let mut r = untoc("FRA", V::S("2026-03-01+02:00"));
+    r.cover[0].2 = V::S("ＵＮＴＯＣ－２０２６");
+    r.cover[4].2 = V::S("fr-FR");
+    r.write(&c.inbox("FRA/untoc.xlsx"));
+    c.run(&[]);
+    let e = c.manifest_entry("FRA/untoc.xlsx");
+    assert_eq!(
+        (e["status"].as_str(), e["questionnaire"].as_str()),
+        (Some("accepted"), Some("UNTOC-2026")),
+        "{e}"
+    );
+    assert!(!e["warnings"].to_string().contains("unknown-language"), "{e}");
+    assert_eq!(row(&c, "FRA", "UNTOC-2026")["submitted"], "2026-03-01");
 }

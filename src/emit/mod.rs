@@ -221,6 +221,21 @@ pub fn check_out_of_inbox(out: &Path, inbox: &Path) -> Result<(), EmitError> {
 }
 
 /// The folder that holds `out`, and `out`'s own name.
+/// The output folder as a path whose last component names it: `--out .`,
+/// `DIR/.` or `DIR/..` name a folder that cannot be renamed under those
+/// names, so they are made absolute (`..` resolved), symbolic links kept.
+pub fn out_path(out: &Path) -> PathBuf {
+    let abs = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
+    let clean: PathBuf = abs.components().collect();
+    if clean.file_name().is_none() || clean.components().any(|c| c == std::path::Component::ParentDir) {
+        // `..` somewhere: resolved where the folder exists.
+        if let Ok(real) = std::fs::canonicalize(&clean) {
+            return real;
+        }
+    }
+    clean
+}
+
 fn parent_and_name(out: &Path) -> (PathBuf, String) {
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),

@@ -93,6 +93,26 @@ pub fn bind<'s>(
             match ctx.register {
                 Some(reg) => match reg.lookup(&t) {
                     Some(p) => Some(Ok(state_ref(p, f))),
+                    // `<state code="XXX">France</state>`: a code the register
+                    // does not know, and a name it does. The name counts, and
+                    // says so.
+                    None if let Some((name, p)) =
+                        raw.state_name.as_ref().and_then(|n| reg.lookup(&text(n)).map(|p| (n, p))) =>
+                    {
+                        problems.push(Problem::warning(
+                            "state-mismatch",
+                            f.source.clone(),
+                            format!(
+                                "{} is not a State of the register; {} names {} ({}): read as {}",
+                                Quoted(&t),
+                                Quoted(&text(name)),
+                                p.name,
+                                p.iso3,
+                                p.iso3
+                            ),
+                        ));
+                        Some(Ok(state_ref(p, name)))
+                    }
                     None => Some(Err(Rejection::new(
                         Reason::UnknownState,
                         format!("{}: {} is not a State of the register", f.source, Quoted(&t)),

@@ -1020,3 +1020,19 @@ fn a_question_id_in_full_width_is_read_as_nfkc_reads_it() {
     let a = by_question(&cycle.csv("answers.csv"));
     assert_eq!((a["UNTOC.5.1"]["value"].as_str(), a["UNTOC.5.1"]["status"].as_str()), ("partial", "valid"));
 }
+
+#[test]
+fn a_state_code_the_register_does_not_know_gives_way_to_a_name_it_does() {
+    let native = r#"<?xml version="1.0" encoding="UTF-8"?>
+<return xmlns="urn:art32:return:1" questionnaire="UNTOC-2026" version="1" language="en">
+  <state code="FRN">France</state>
+  <submitted>2026-02-14</submitted>
+  <answer question="UNTOC.5.1">partial</answer>
+</return>
+"#;
+    let cycle = with_files(&[("native.xml", native)]);
+    let e = cycle.manifest_entry("native.xml");
+    assert_eq!((e["status"].as_str(), e["iso3"].as_str()), (Some("accepted"), Some("FRA")), "{e}");
+    let w = warnings_coded(&e, "state-mismatch");
+    assert!(w.len() == 1 && w[0].1.contains("\"FRN\""), "{e}");
+}

@@ -667,6 +667,17 @@ fn an_output_folder_given_as_dot_is_written() {
     let r = run(&["run", cycle, "-q", "--out", &dotted]);
     assert_eq!(r.status.code(), Some(0), "{}", String::from_utf8_lossy(&r.stderr));
     assert!(out.join("manifest.jsonl").is_file());
+    // A symbolic link to the folder: the outputs go where it points.
+    #[cfg(unix)]
+    {
+        let link = c.path().join("latest");
+        std::os::unix::fs::symlink(&out, &link).unwrap();
+        std::fs::remove_file(out.join("manifest.jsonl")).unwrap();
+        let r = run(&["run", cycle, "-q", "--out", link.to_str().unwrap()]);
+        assert_eq!(r.status.code(), Some(0), "{}", String::from_utf8_lossy(&r.stderr));
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(out.join("manifest.jsonl").is_file());
+    }
 }
 
 // ---------------------------------------------------------------- helpers

@@ -223,12 +223,18 @@ pub fn check_out_of_inbox(out: &Path, inbox: &Path) -> Result<(), EmitError> {
 /// The folder that holds `out`, and `out`'s own name.
 /// The output folder as a path whose last component names it: `--out .`,
 /// `DIR/.` or `DIR/..` name a folder that cannot be renamed under those
-/// names, so they are made absolute (`..` resolved), symbolic links kept.
+/// names, so they are made absolute (`..` resolved); and a symbolic link to
+/// a folder is the folder it names (the swap would replace the link, and
+/// leave the folder it names as it was).
 pub fn out_path(out: &Path) -> PathBuf {
     let abs = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
     let clean: PathBuf = abs.components().collect();
-    if clean.file_name().is_none() || clean.components().any(|c| c == std::path::Component::ParentDir) {
-        // `..` somewhere: resolved where the folder exists.
+    let is_link = std::fs::symlink_metadata(&clean).is_ok_and(|m| m.file_type().is_symlink());
+    if is_link
+        || clean.file_name().is_none()
+        || clean.components().any(|c| c == std::path::Component::ParentDir)
+    {
+        // Resolved where the folder exists.
         if let Ok(real) = std::fs::canonicalize(&clean) {
             return real;
         }

@@ -326,6 +326,35 @@ fn error_values_of_current_excel_are_invalid_answers_and_never_marks() {
     assert!(warnings.contains("#DIV/0!") && warnings.contains("not a mark"), "{warnings}");
 }
 
+#[test]
+fn libreoffice_error_cells_in_ods_are_invalid_answers_not_text() {
+    // LibreOffice keeps an error's text (`#N/A`, `Err:502`) in the cell's
+    // paragraph, marked only by `calcext:value-type="error"`: calamine reads
+    // it as text, which a text question took as its answer.
+    let ods = std::fs::read(repo().join("fixtures/suites/UNTOC-2026/libreoffice.ods")).unwrap();
+    let answer = "<text:p>Code pénal, art. 450-1 ; loi n° 2024-12 « relative à la criminalité organisée » &amp; décret d&apos;application.</text:p>";
+    let mut n = 0;
+    let edited = rezip(&ods, |name, part| {
+        if name != "content.xml" {
+            return part;
+        }
+        let xml = String::from_utf8(part).unwrap();
+        n = xml.matches(answer).count();
+        let cell = format!(
+            r#"<table:table-cell table:style-name="ce2" office:value-type="string" calcext:value-type="string">{answer}</table:table-cell>"#
+        );
+        let error = r#"<table:table-cell table:formula="of:=NA()" office:value-type="string" office:string-value="" calcext:value-type="error"><text:p>#N/A</text:p></table:table-cell>"#;
+        xml.replacen(&cell, error, 1).into_bytes()
+    });
+    assert_eq!(n, 1);
+    let c = TestCycle::new();
+    std::fs::write(c.inbox("r.ods"), &edited).unwrap();
+    c.run(&[]);
+    assert_eq!(c.manifest_entry("r.ods")["status"], "accepted", "{}", c.manifest_entry("r.ods"));
+    let a = c.csv("answers.csv").into_iter().find(|a| a["question"] == "UNTOC.5.3").unwrap();
+    assert_eq!((a["status"].as_str(), a["raw"].as_str()), ("invalid", "#N/A"), "{a:?}");
+}
+
 /// `xlsx` with each part passed through `edit` (by name), zipped again.
 fn rezip(xlsx: &[u8], mut edit: impl FnMut(&str, Vec<u8>) -> Vec<u8>) -> Vec<u8> {
     use std::io::{Read, Write};
@@ -338,7 +367,13 @@ fn rezip(xlsx: &[u8], mut edit: impl FnMut(&str, Vec<u8>) -> Vec<u8>) -> Vec<u8>
         let name = part.name().unwrap().to_string();
         let mut bytes = Vec::new();
         part.read_to_end(&mut bytes).unwrap();
-        to.start_file(name.clone(), deflated).unwrap();
+        // An ods's `mimetype` comes first, stored.
+        let options = if name == "mimetype" {
+            deflated.compression_method(zip::CompressionMethod::Stored)
+        } else {
+            deflated
+        };
+        to.start_file(name.clone(), options).unwrap();
         to.write_all(&edit(&name, bytes)).unwrap();
     }
     to.finish().unwrap().into_inner()

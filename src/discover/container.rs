@@ -269,6 +269,13 @@ pub fn check_spreadsheet(
         {
             w.replace_part(&tidy);
         }
+        // Its error cells, read as errors (super::tidy).
+        if name == "content.xml"
+            && let Some(w) = copy.as_mut()
+            && let Some(tidy) = super::tidy::ods_errors(w.part())
+        {
+            w.replace_part(&tidy);
+        }
         // And an xlsx's runs of rich text keep the white space at their
         // edges, as the office suites show it (super::tidy).
         if (is_shared_strings(&name) || (part_key(&name).contains("worksheets/") && is_xml_part(&name)))

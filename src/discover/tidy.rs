@@ -279,6 +279,71 @@ pub(crate) fn xlsx_errors(xml: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
+static ODS_ERROR: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"calcext:value-type=\"error\""));
+
+/// An ods `content.xml` whose error cells (LibreOffice's
+/// `calcext:value-type="error"`, an error's text in the cell's paragraph:
+/// `#N/A`, `Err:502`) have that text after [`ERROR_MARK`], so that they are
+/// read as errors and not as text that a text question or a checkbox would
+/// take; or `None` when it has none (or when the reader stops on an error,
+/// which calamine then reports on the part as it is).
+pub(crate) fn ods_errors(xml: &[u8]) -> Option<Vec<u8>> {
+    ODS_ERROR.find(xml)?;
+    let offset = |part: &[u8]| (part.as_ptr() as usize).checked_sub(xml.as_ptr() as usize);
+    let mut reader = byte_exact_reader(xml);
+    let mut out: Option<Vec<u8>> = None;
+    let mut copied = 0;
+    // Inside an error cell whose text is not yet marked; the depth of an
+    // annotation inside it (whose text is not the cell's).
+    let mut error_cell = false;
+    let mut annotation = 0_usize;
+    loop {
+        match reader.read_event().ok()? {
+            Event::Start(e) => match e.name().as_ref() {
+                "table:table-cell" | "table:covered-table-cell" => {
+                    // calamine reads the paragraph only where the string
+                    // value is absent or empty.
+                    let (mut error, mut string_value) = (false, false);
+                    for a in e.attributes().with_checks(false).flatten() {
+                        match a.key.as_ref() {
+                            "calcext:value-type" => error = a.value.as_ref() == "error",
+                            "office:string-value" => string_value = !a.value.is_empty(),
+                            _ => {}
+                        }
+                    }
+                    error_cell = error && !string_value;
+                    annotation = 0;
+                }
+                "office:annotation" if error_cell => annotation += 1,
+                _ => {}
+            },
+            Event::End(e) => match e.name().as_ref() {
+                "table:table-cell" | "table:covered-table-cell" => error_cell = false,
+                "office:annotation" if error_cell => annotation = annotation.saturating_sub(1),
+                _ => {}
+            },
+            Event::Text(t) if error_cell && annotation == 0 => {
+                error_cell = false;
+                let raw: &[u8] = t.as_ref().as_ref();
+                let at = offset(raw)?;
+                if xml.get(at..at.checked_add(raw.len())?) != Some(raw) {
+                    return None;
+                }
+                let o = out.get_or_insert_with(|| Vec::with_capacity(xml.len() + 64));
+                o.extend_from_slice(xml.get(copied..at)?);
+                let mut mark = [0; 4];
+                o.extend_from_slice(ERROR_MARK.encode_utf8(&mut mark).as_bytes());
+                copied = at;
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    let mut out = out?;
+    out.extend_from_slice(xml.get(copied..)?);
+    Some(out)
+}
+
 /// The header of the xlsb record at `at`, as calamine reads it: a type of
 /// one or two bytes and a length of one to four, seven bits each. The type,
 /// the length and where the body starts.
@@ -370,6 +435,29 @@ pub(crate) fn xlsb_short_cells(part: &[u8]) -> Option<Vec<u8>> {
 mod tests {
     use super::super::container::tests::record;
     use super::*;
+
+    #[test]
+    fn ods_error_cells_get_the_mark_before_their_text() {
+        let m = ERROR_MARK;
+        let xml = concat!(
+            r#"<table:table-row><table:table-cell table:formula="of:=NA()" office:value-type="string" office:string-value="" calcext:value-type="error"><text:p>#N/A</text:p></table:table-cell>"#,
+            r#"<table:table-cell office:value-type="string" calcext:value-type="string"><text:p>x</text:p></table:table-cell>"#,
+            r#"<table:table-cell office:value-type="string" calcext:value-type="error"><office:annotation><text:p>note</text:p></office:annotation><text:p>Err:502</text:p></table:table-cell></table:table-row>"#
+        );
+        let out = String::from_utf8(ods_errors(xml.as_bytes()).unwrap()).unwrap();
+        let want = xml.replacen("<text:p>#N/A", &format!("<text:p>{m}#N/A"), 1).replacen(
+            "<text:p>Err:502",
+            &format!("<text:p>{m}Err:502"),
+            1,
+        );
+        assert_eq!(out, want);
+        assert!(
+            ods_errors(
+                br#"<table:table-cell calcext:value-type="string"><text:p>x</text:p></table:table-cell>"#
+            )
+            .is_none()
+        );
+    }
 
     #[test]
     fn error_cells_calamine_does_not_know_become_marked_strings() {

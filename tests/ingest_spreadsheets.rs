@@ -755,6 +755,19 @@ fn a_biff8_workbook_declaring_a_codepage_reads_its_utf16_strings() {
 }
 
 #[test]
+fn a_gnumeric_xls_number_in_a_custom_format_is_a_number() {
+    // Gnumeric numbers its custom formats from 50, where Excel's built-in
+    // table has East Asian date formats: calamine refuses the FORMAT record
+    // and read 42 (in `0.0 "cases"`) as 1900-02-11, an invalid number.
+    let file = repo().join("fixtures/writers/cases/gnumeric-custom-number-format.xls");
+    let c = TestCycle::new();
+    std::fs::copy(&file, c.inbox("ESP/tip.xls")).unwrap();
+    c.run(&[]);
+    let a = c.csv("answers.csv").into_iter().find(|a| a["question"] == "TIP.5.4").unwrap();
+    assert_eq!((a["value"].as_str(), a["status"].as_str()), ("42", "valid"), "{a:?}");
+}
+
+#[test]
 fn spreadsheet_formats_art32_does_not_read_are_named_unsupported() {
     // Both written by SheetJS 0.18.5 under .xls: Excel 2003 XML
     // (SpreadsheetML) and Excel 2.1 (BIFF2).

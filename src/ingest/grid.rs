@@ -678,6 +678,9 @@ fn continued_too_often(r: &Record<'_>, where_: &str) -> Result<(), Rejection> {
     ))
 }
 
+/// A number cell's (row, column), and whether its format shows a date.
+pub type CellType = ((u32, u32), bool);
+
 /// What [`check_xls`] learnt of a workbook besides its measure.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct XlsInfo {
@@ -686,9 +689,13 @@ pub struct XlsInfo {
     /// The 1904 date system (DATEMODE).
     pub is_1904: bool,
     /// Per sheet, in the order of the BoundSheet8 records: the (row,
-    /// column) of the number cells whose format is a date format calamine
-    /// does not take ([`refused_format_id`]), sorted.
-    pub sheet_dates: Vec<Vec<(u32, u32)>>,
+    /// column) of the number cells whose format calamine does not take
+    /// ([`refused_format_id`]), sorted, each with whether that format shows
+    /// a date. calamine reads such a cell by the built-in format of that
+    /// number, which may say the opposite: SheetJS writes `yyyy-mm-dd` as
+    /// format 60 (a plain number to calamine), Gnumeric numbers its custom
+    /// formats from 50 (East Asian date formats to calamine).
+    pub sheet_types: Vec<Vec<CellType>>,
 }
 
 /// Whether calamine refuses a FORMAT record of this number (it takes only
@@ -697,6 +704,12 @@ pub struct XlsInfo {
 /// spreadsheet programs read as the record says.
 fn refused_format_id(ifmt: u16) -> bool {
     !matches!(ifmt, 5..=8 | 23..=26 | 41..=44 | 63..=66 | 164..=382)
+}
+
+/// Whether calamine takes a number format of this built-in id for a date
+/// (its table of Excel's built-in formats).
+fn builtin_date_id(ifmt: u16) -> bool {
+    matches!(ifmt, 14..=22 | 27..=36 | 45..=47 | 50..=58)
 }
 
 /// Whether a number format shows a date: a day or a year outside quoted
@@ -749,8 +762,9 @@ pub fn check_xls(bytes: &[u8], limits: &Limits) -> Result<XlsInfo, Rejection> {
     let mut sheets: Vec<(usize, String)> = Vec::new();
     let mut sst: Vec<u32> = Vec::new();
     let mut info = XlsInfo::default();
-    // Date formats calamine refuses, and each XF's format.
-    let mut refused_dates: Vec<u16> = Vec::new();
+    // Formats calamine refuses and would read otherwise (with whether they
+    // show a date), and each XF's format.
+    let mut refused: Vec<(u16, bool)> = Vec::new();
     let mut xf_formats: Vec<u16> = Vec::new();
     for (k, r) in (Records { stream: &stream, consumed: 0 }).enumerate() {
         continued_too_often(&r, "the workbook globals")?;
@@ -761,9 +775,12 @@ pub fn check_xls(bytes: &[u8], limits: &Limits) -> Result<XlsInfo, Rejection> {
             0x041E if info.biff8 => {
                 if let Some(ifmt) = rd16(r.data, 0)
                     && refused_format_id(ifmt)
-                    && format_code(r.data).is_some_and(|code| is_date_format(&code))
+                    && let Some(code) = format_code(r.data)
                 {
-                    refused_dates.push(ifmt);
+                    let date = is_date_format(&code);
+                    if date != builtin_date_id(ifmt) {
+                        refused.push((ifmt, date));
+                    }
                 }
             }
             0x00E0 => xf_formats.push(rd16(r.data, 2).unwrap_or(0)),
@@ -781,8 +798,9 @@ pub fn check_xls(bytes: &[u8], limits: &Limits) -> Result<XlsInfo, Rejection> {
             _ => {}
         }
     }
-    let date_xfs: Vec<bool> = xf_formats.iter().map(|f| refused_dates.contains(f)).collect();
-    info.sheet_dates = vec![Vec::new(); sheets.len()];
+    let xf_types: Vec<Option<bool>> =
+        xf_formats.iter().map(|f| refused.iter().find(|(id, _)| id == f).map(|(_, date)| *date)).collect();
+    info.sheet_types = vec![Vec::new(); sheets.len()];
     let mut budget = Budget::default();
     // Sheets are scanned in stream order; two sheets that share records are
     // never written by a spreadsheet program, and would make calamine parse
@@ -807,13 +825,13 @@ pub fn check_xls(bytes: &[u8], limits: &Limits) -> Result<XlsInfo, Rejection> {
             ));
         }
         budget.add_cells(SHEET_OVERHEAD_CELLS, name, limits)?;
-        let dates = if refused_dates.is_empty() { None } else { info.sheet_dates.get_mut(i) };
-        let consumed = scan_sheet(sub, name, &sst, limits, &mut budget, &date_xfs, dates)?;
+        let types = if refused.is_empty() { None } else { info.sheet_types.get_mut(i) };
+        let consumed = scan_sheet(sub, name, &sst, limits, &mut budget, &xf_types, types)?;
         scanned_to = pos.saturating_add(consumed);
     }
-    for dates in &mut info.sheet_dates {
-        dates.sort_unstable();
-        dates.dedup();
+    for types in &mut info.sheet_types {
+        types.sort_unstable();
+        types.dedup_by_key(|t| t.0);
     }
     Ok(info)
 }
@@ -825,16 +843,16 @@ fn scan_sheet(
     sst: &[u32],
     limits: &Limits,
     budget: &mut Budget,
-    date_xfs: &[bool],
-    mut dates: Option<&mut Vec<(u32, u32)>>,
+    xf_types: &[Option<bool>],
+    mut types: Option<&mut Vec<CellType>>,
 ) -> Result<usize, Rejection> {
     let mut records = Records { stream: sub, consumed: 0 };
-    // A number cell whose XF (at `at` in the record) has a refused date format.
+    // A number cell whose XF (at `at` in the record) has a refused format.
     let mut date_cell = |data: &[u8], at: usize, row: u32, col: u32| {
-        if let Some(list) = dates.as_deref_mut()
-            && rd16(data, at).is_some_and(|xf| date_xfs.get(usize::from(xf)).copied().unwrap_or(false))
+        if let Some(list) = types.as_deref_mut()
+            && let Some(date) = rd16(data, at).and_then(|xf| xf_types.get(usize::from(xf)).copied().flatten())
         {
-            list.push((row, col));
+            list.push(((row, col), date));
         }
     };
     let (mut cells, mut formulas) = (BBox::default(), BBox::default());

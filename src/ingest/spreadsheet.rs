@@ -103,11 +103,11 @@ pub fn read(
             let mut wb =
                 Xls::new_with_options(cursor, options).map_err(|e| open_error(format, &e.to_string()))?;
             let names = worksheet_names(wb.sheets_metadata());
-            // Number cells in a date format calamine refuses, by sheet name
+            // Number cells in a format calamine refuses, by sheet name
             // (the sheets in BoundSheet8 order, as calamine lists them).
-            let mut dates = DateCells { by_sheet: BTreeMap::new(), is_1904: info.is_1904 };
-            if wb.sheets_metadata().len() == info.sheet_dates.len() {
-                for (sheet, cells) in wb.sheets_metadata().iter().zip(&info.sheet_dates) {
+            let mut dates = CellTypes { by_sheet: BTreeMap::new(), is_1904: info.is_1904 };
+            if wb.sheets_metadata().len() == info.sheet_types.len() {
+                for (sheet, cells) in wb.sheets_metadata().iter().zip(&info.sheet_types) {
                     if !cells.is_empty() {
                         dates.by_sheet.insert(sheet.name.clone(), cells.as_slice());
                     }
@@ -134,7 +134,7 @@ fn read_ranges<'b, R: Reader<Cursor<&'b [u8]>>>(
     limits: &Limits,
     reader: &mut ReturnBuilder<'_>,
     text: &mut u64,
-    dates: Option<&DateCells<'_>>,
+    dates: Option<&CellTypes<'_>>,
 ) -> Result<(), Rejection>
 where
     R::Error: std::fmt::Display,
@@ -147,16 +147,20 @@ where
         for (r, c, v) in range.used_cells() {
             let (Ok(r), Ok(c)) = (u32::try_from(r), u32::try_from(c)) else { continue };
             let (row, col) = (r0.saturating_add(r), c0.saturating_add(c));
-            let date = sheet_dates.filter(|(cells, _)| cells.binary_search(&(row, col)).is_ok()).and_then(
-                |(_, is_1904)| {
-                    let serial = match v {
-                        Data::Float(f) => *f,
-                        Data::Int(i) => *i as f64,
-                        _ => return None,
-                    };
-                    Some(Data::DateTime(ExcelDateTime::new(serial, ExcelDateTimeType::DateTime, is_1904)))
-                },
-            );
+            let typed = sheet_dates.and_then(|(cells, is_1904)| {
+                let i = cells.binary_search_by_key(&(row, col), |t| t.0).ok()?;
+                Some((cells.get(i)?.1, is_1904))
+            });
+            let date = typed.and_then(|(is_date, is_1904)| match (is_date, v) {
+                (true, Data::Float(f)) => {
+                    Some(Data::DateTime(ExcelDateTime::new(*f, ExcelDateTimeType::DateTime, is_1904)))
+                }
+                (true, Data::Int(i)) => {
+                    Some(Data::DateTime(ExcelDateTime::new(*i as f64, ExcelDateTimeType::DateTime, is_1904)))
+                }
+                (false, Data::DateTime(dt)) => Some(Data::Float(dt.as_f64())),
+                _ => None,
+            });
             cells.push(row, col, from_data(date.as_ref().unwrap_or(v)))?;
         }
         reader.sheet(&name, cells.finish());
@@ -164,11 +168,11 @@ where
     Ok(())
 }
 
-/// Number cells of an xls to read as dates: their format is a date format
-/// that calamine refuses ([`grid::XlsInfo::sheet_dates`]).
-struct DateCells<'a> {
-    /// Sorted (row, column) per sheet name.
-    by_sheet: BTreeMap<String, &'a [(u32, u32)]>,
+/// Number cells of an xls whose format calamine refuses: read as dates, or
+/// as plain numbers, as their format says ([`grid::XlsInfo::sheet_types`]).
+struct CellTypes<'a> {
+    /// Sorted ((row, column), is a date) per sheet name.
+    by_sheet: BTreeMap<String, &'a [grid::CellType]>,
     is_1904: bool,
 }
 

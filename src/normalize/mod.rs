@@ -525,6 +525,30 @@ pub enum Mark {
     Invalid(String),
 }
 
+/// Whether text is a spreadsheet's error value (`#N/A`, `#DIV/0!`,
+/// `#SPILL!`, LibreOffice's `Err:502`...).
+fn is_error_text(t: &str) -> bool {
+    const ERRORS: [&str; 15] = [
+        "#N/A",
+        "#DIV/0!",
+        "#VALUE!",
+        "#REF!",
+        "#NAME?",
+        "#NUM!",
+        "#NULL!",
+        "#SPILL!",
+        "#CALC!",
+        "#GETTING_DATA",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+    ];
+    ERRORS.iter().any(|e| e.eq_ignore_ascii_case(t))
+        || t.strip_prefix("Err:").is_some_and(|n| n.len() == 3 && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// Reads a checkbox cell.
 pub fn mark(value: &RawValue, vocab: &Vocabulary) -> Mark {
     match value {
@@ -551,6 +575,9 @@ pub fn mark(value: &RawValue, vocab: &Vocabulary) -> Mark {
             }
         }
         RawValue::Text(t) if t.len() > MAX_MATCHED_BYTES => Mark::Unclear(t.trim().to_owned()),
+        // An error's text where the file does not mark it as an error
+        // (Gnumeric's ods): never a tick.
+        RawValue::Text(t) if is_error_text(t.trim()) => Mark::Invalid(t.trim().to_owned()),
         RawValue::Text(t) => {
             let folded = fold(t);
             if folded.is_empty() || matches!(folded.as_str(), "0" | "false" | "☐" | "□") {

@@ -779,6 +779,11 @@ fn checkbox_marks() {
     // An error cell is an invalid value (SPEC 4), never a mark.
     let error = RawValue::Error("#N/A".into());
     assert_eq!(mark(&error, vocab()), Mark::Invalid("#N/A".into()));
+    // And so is an error's text where the file does not say it is one.
+    for text in ["#N/A", " #div/0! ", "Err:502", "#SPILL!"] {
+        assert_eq!(mark(&t(text), vocab()), Mark::Invalid(text.trim().into()), "{text}");
+    }
+    assert_eq!(mark(&t("Err:5020"), vocab()), Mark::Unclear("Err:5020".into()));
 }
 
 #[test]

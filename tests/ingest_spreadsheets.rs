@@ -355,6 +355,37 @@ fn libreoffice_error_cells_in_ods_are_invalid_answers_not_text() {
     assert_eq!((a["status"].as_str(), a["raw"].as_str()), ("invalid", "#N/A"), "{a:?}");
 }
 
+#[test]
+fn an_xlsx_listing_one_worksheet_part_under_two_sheets_is_rejected_at_once() {
+    // calamine reads the part once per sheet: a part of 1.9 million cells
+    // listed 200 times took minutes. No spreadsheet program writes one. A
+    // second relationship to the same part, spelt otherwise, counts too.
+    let xlsx = std::fs::read(repo().join("fixtures/twins/UNTOC-2026/return.xlsx")).unwrap();
+    let edited = rezip(&xlsx, |name, part| {
+        let xml = String::from_utf8(part).unwrap();
+        match name {
+            "xl/workbook.xml" => xml
+                .replacen("</sheets>", r#"<sheet name="Copie" sheetId="7" r:id="rId99" /></sheets>"#, 1)
+                .into_bytes(),
+            "xl/_rels/workbook.xml.rels" => xml
+                .replacen(
+                    "</Relationships>",
+                    r#"<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="./worksheets/../worksheets/SHEET3.xml" Id="rId99" /></Relationships>"#,
+                    1,
+                )
+                .into_bytes(),
+            _ => xml.into_bytes(),
+        }
+    });
+    let c = TestCycle::new();
+    std::fs::write(c.inbox("r.xlsx"), &edited).unwrap();
+    c.run(&[]);
+    let e = c.manifest_entry("r.xlsx");
+    assert_eq!((e["status"].as_str(), e["reason"].as_str()), (Some("rejected"), Some("corrupt")), "{e}");
+    let message = e["message"].as_str().unwrap();
+    assert!(message.contains("\"Copie\"") && message.contains("xl/worksheets/sheet3.xml"), "{message}");
+}
+
 /// `xlsx` with each part passed through `edit` (by name), zipped again.
 fn rezip(xlsx: &[u8], mut edit: impl FnMut(&str, Vec<u8>) -> Vec<u8>) -> Vec<u8> {
     use std::io::{Read, Write};

@@ -181,6 +181,106 @@ fn repeat_count(raw: &str) -> u64 {
     quick_xml::escape::unescape(raw).ok().and_then(|v| v.trim().parse::<u64>().ok()).unwrap_or(1)
 }
 
+/// Refuses an xlsx whose workbook lists two sheets on one worksheet part:
+/// no spreadsheet program writes one, and calamine would read the part once
+/// per sheet, so that a part of 1.9 million cells listed 200 times took
+/// minutes (the limits hold each sheet, not their sum). The parts are named
+/// as `xl/_rels/workbook.xml.rels` names them, resolved as OPC resolves a
+/// target and compared without regard to case. A workbook without those
+/// parts passes: calamine reports it.
+pub fn check_xlsx_sheets(bytes: &[u8]) -> Result<(), Rejection> {
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else { return Ok(()) };
+    let mut part = |name: &str| -> Option<String> {
+        let index = (0..archive.len()).find(|&i| {
+            archive
+                .name_for_index(i)
+                .is_some_and(|n| n.is_ok_and(|n| n.replace('\\', "/").eq_ignore_ascii_case(name)))
+        })?;
+        let entry = archive.by_index(index).ok()?;
+        let mut text = String::new();
+        entry.take(SHEET_PARTS_MAX_BYTES).read_to_string(&mut text).ok()?;
+        Some(text)
+    };
+    let (Some(rels), Some(workbook)) = (part("xl/_rels/workbook.xml.rels"), part("xl/workbook.xml")) else {
+        return Ok(());
+    };
+    let attr = |e: &BytesStart<'_>, local: &str| -> Option<String> {
+        e.attributes().with_checks(false).flatten().find_map(|a| {
+            let key: &str = a.key.as_ref();
+            (key.rsplit(':').next() == Some(local) && (local != "id" || key.contains(':')))
+                .then(|| a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok().map(|v| v.into_owned()))
+                .flatten()
+        })
+    };
+    let elements = |xml: &str, local: &str, mut each: Box<dyn FnMut(&BytesStart<'_>) + '_>| {
+        let mut reader = quick_xml::Reader::from_str(xml);
+        loop {
+            match reader.read_event() {
+                Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == local => each(&e),
+                Ok(Event::Eof) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    };
+    let mut targets: Vec<(String, String)> = Vec::new();
+    elements(
+        &rels,
+        "Relationship",
+        Box::new(|e| {
+            if let (Some(id), Some(target)) = (attr(e, "Id"), attr(e, "Target")) {
+                targets.push((id, target));
+            }
+        }),
+    );
+    let mut parts: Vec<(String, String)> = Vec::new();
+    elements(
+        &workbook,
+        "sheet",
+        Box::new(|e| {
+            let target =
+                attr(e, "id").and_then(|id| targets.iter().find(|(i, _)| *i == id).map(|(_, t)| t.clone()));
+            if let (Some(name), Some(target)) = (attr(e, "name"), target) {
+                parts.push((resolve_part(&target), name));
+            }
+        }),
+    );
+    parts.sort();
+    if let Some(pair) = parts.windows(2).find(|w| w[0].0 == w[1].0) {
+        return Err(Rejection::new(
+            Reason::Corrupt,
+            format!(
+                "not a readable xlsx workbook: sheets {:?} and {:?} are both the part {}",
+                pair[0].1, pair[1].1, pair[0].0
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Most bytes of the workbook and its relationships [`check_xlsx_sheets`] reads.
+const SHEET_PARTS_MAX_BYTES: u64 = 16 << 20;
+
+/// A relationship target of `xl/workbook.xml` as a part name: relative to
+/// `xl/` unless absolute, `.` and `..` resolved, in lower case.
+fn resolve_part(target: &str) -> String {
+    let target = target.replace('\\', "/");
+    let (base, rest) = match target.strip_prefix('/') {
+        Some(abs) => (Vec::new(), abs.to_owned()),
+        None => (vec!["xl".to_owned()], target),
+    };
+    let mut path = base;
+    for seg in rest.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                path.pop();
+            }
+            s => path.push(s.to_ascii_lowercase()),
+        }
+    }
+    path.join("/")
+}
+
 /// Measures `content.xml` of an OpenDocument spreadsheet. A file that is not
 /// a readable zip, or has no `content.xml`, passes: calamine reports it.
 pub fn check_ods(bytes: &[u8], limits: &Limits) -> Result<(), Rejection> {

@@ -81,6 +81,7 @@ pub fn read(
     match format {
         Format::Xlsx | Format::Xlsm => {
             check_compound(bytes, format)?;
+            grid::check_xlsx_sheets(bytes)?;
             let mut wb = Xlsx::new(cursor).map_err(|e| open_error(format, &e.to_string()))?;
             read_cells!(wb, limits, text, reader);
         }

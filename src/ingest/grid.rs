@@ -601,6 +601,10 @@ fn rd32(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
 
+/// What one string of a shared string table costs calamine besides its
+/// text: a `String` header, and what the table's growth leaves unused.
+const STRING_COST: u64 = 32;
+
 /// The length in characters of each string of the shared string table,
 /// walked as calamine walks it (`None` when the table is damaged; calamine
 /// then fails too).
@@ -892,6 +896,24 @@ pub fn check_xls(bytes: &[u8], limits: &Limits) -> Result<XlsInfo, Rejection> {
             }
             0x00FC => {
                 let Some(lengths) = sst_lengths(&r) else { return Ok(info) };
+                // calamine holds every string of the table, each a string
+                // header of its own however short: 20 million empty strings
+                // (a 60 MB file) took 1 GB.
+                let held: u64 = lengths
+                    .iter()
+                    .map(|&len| u64::from(len).saturating_mul(3).saturating_add(STRING_COST))
+                    .sum();
+                if held > limits.max_text_bytes {
+                    return Err(Rejection::new(
+                        Reason::TooLarge,
+                        format!(
+                            "the shared string table of this workbook holds {} strings, which would take {} MiB (the limit for text is {} MiB)",
+                            lengths.len(),
+                            held / (1024 * 1024),
+                            limits.max_text_bytes / (1024 * 1024)
+                        ),
+                    ));
+                }
                 sst = lengths;
             }
             0x000A => break,
@@ -1342,6 +1364,31 @@ mod tests {
         let verdict = |n| check_xls(&workbook(n), &Limits::default()).map(|i| i.biff8).map_err(|r| r.reason);
         assert_eq!(verdict(MAX_CONTINUES), Ok(true));
         assert_eq!(verdict(MAX_CONTINUES + 1), Err(Reason::TooLarge));
+    }
+
+    #[test]
+    fn a_shared_string_table_of_millions_of_empty_strings_is_refused() {
+        // Each string costs calamine its header however short it is.
+        let workbook = |strings: usize| {
+            let mut stream = biff(0x0809, &[0, 6, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+            let count = u32::try_from(strings).unwrap().to_le_bytes();
+            let mut body = [count, count].concat();
+            let per_record = 8_000 / 3;
+            body.extend([0, 0, 0].repeat(strings.min(per_record)));
+            stream.extend(biff(0x00FC, &body));
+            let mut left = strings.saturating_sub(per_record);
+            while left > 0 {
+                let n = left.min(per_record);
+                stream.extend(biff(0x003C, &[0, 0, 0].repeat(n)));
+                left -= n;
+            }
+            stream.extend(biff(0x000A, &[]));
+            crate::ingest::cfb::tests::compound("Workbook", &stream, false)
+        };
+        let limits = Limits { max_text_bytes: 64 << 10, ..Limits::default() };
+        let verdict = |n| check_xls(&workbook(n), &limits).map(|i| i.biff8).map_err(|r| r.reason);
+        assert_eq!(verdict(1_500), Ok(true));
+        assert_eq!(verdict(15_000), Err(Reason::TooLarge));
     }
 
     #[test]

@@ -63,7 +63,7 @@ impl Default for Limits {
             max_xml_depth: 64,
             max_xml_text: 1024 * 1024,
             max_xml_attributes: 64,
-            max_xml_elements: 500_000,
+            max_xml_elements: 100_000,
             max_zip_entries: 10_000,
             max_zip_entry_bytes: 64 * 1024 * 1024,
             max_zip_total_bytes: 256 * 1024 * 1024,

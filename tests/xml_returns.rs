@@ -1036,3 +1036,24 @@ fn a_state_code_the_register_does_not_know_gives_way_to_a_name_it_does() {
     let w = warnings_coded(&e, "state-mismatch");
     assert!(w.len() == 1 && w[0].1.contains("\"FRN\""), "{e}");
 }
+
+#[test]
+fn an_xml_document_over_the_element_limit_is_too_many_elements() {
+    // 100,000 by default: a return has a few hundred, and a hostile file of
+    // 500,000 elements took 600-750 MB while it was read.
+    let mut native = String::from(
+        r#"<return xmlns="urn:art32:return:1" questionnaire="UNTOC-2026" version="1"><state code="FRA"/>"#,
+    );
+    native.push_str(&"<x/>".repeat(100_000));
+    native.push_str("</return>");
+    let cycle = with_files(&[("many.xml", &native)]);
+    let e = cycle.manifest_entry("many.xml");
+    assert_eq!(
+        (e["status"].as_str(), e["reason"].as_str()),
+        (Some("rejected"), Some("too-many-elements")),
+        "{e}"
+    );
+    let fewer = native.replacen("<x/>", "", 3);
+    let cycle = with_files(&[("fewer.xml", &fewer)]);
+    assert_eq!(cycle.manifest_entry("fewer.xml")["status"], "accepted");
+}

@@ -190,20 +190,39 @@ fn repeat_count(raw: &str) -> u64 {
 /// parts passes: calamine reports it.
 pub fn check_xlsx_sheets(bytes: &[u8]) -> Result<(), Rejection> {
     let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else { return Ok(()) };
-    let mut part = |name: &str| -> Option<String> {
-        let index = (0..archive.len()).find(|&i| {
-            archive
-                .name_for_index(i)
-                .is_some_and(|n| n.is_ok_and(|n| n.replace('\\', "/").eq_ignore_ascii_case(name)))
+    // Worksheet parts in the package: a workbook listing no more sheets than
+    // that costs at most one reading of each, and is not parsed here.
+    let worksheets = archive
+        .file_names()
+        .filter(|n| n.as_ref().is_ok_and(|n| n.to_ascii_lowercase().contains("worksheets/")))
+        .count();
+    let mut part = |name: &str| -> Option<std::borrow::Cow<'_, str>> {
+        // By its name as written, else in another case or with backslashes.
+        let index = archive.index_for_name(name).or_else(|| {
+            (0..archive.len()).find(|&i| {
+                archive
+                    .name_for_index(i)
+                    .is_some_and(|n| n.is_ok_and(|n| n.replace('\\', "/").eq_ignore_ascii_case(name)))
+            })
         })?;
         let entry = archive.by_index(index).ok()?;
+        // In discover's stored copy the part lies uncompressed in `bytes`:
+        // read in place (calamine checks its CRC when it reads it).
+        if entry.compression() == zip::CompressionMethod::Stored && !entry.encrypted() {
+            let start = usize::try_from(entry.data_start()?).ok()?;
+            let len = usize::try_from(entry.size().min(SHEET_PARTS_MAX_BYTES)).ok()?;
+            let text = std::str::from_utf8(bytes.get(start..start.checked_add(len)?)?).ok()?;
+            return Some(std::borrow::Cow::Borrowed(text));
+        }
         let mut text = String::new();
         entry.take(SHEET_PARTS_MAX_BYTES).read_to_string(&mut text).ok()?;
-        Some(text)
+        Some(std::borrow::Cow::Owned(text))
     };
-    let (Some(rels), Some(workbook)) = (part("xl/_rels/workbook.xml.rels"), part("xl/workbook.xml")) else {
+    let Some(workbook) = part("xl/workbook.xml") else { return Ok(()) };
+    if sheet_tags(&workbook) <= worksheets {
         return Ok(());
-    };
+    }
+    let Some(rels) = part("xl/_rels/workbook.xml.rels") else { return Ok(()) };
     let attr = |e: &BytesStart<'_>, local: &str| -> Option<String> {
         e.attributes().with_checks(false).flatten().find_map(|a| {
             let key: &str = a.key.as_ref();
@@ -255,6 +274,20 @@ pub fn check_xlsx_sheets(bytes: &[u8]) -> Result<(), Rejection> {
         ));
     }
     Ok(())
+}
+
+/// How many `<sheet>` elements (in any namespace prefix) a workbook's XML
+/// opens, at most: every `sheet` after `<` or `:` and before white space,
+/// `/` or `>`.
+fn sheet_tags(xml: &str) -> usize {
+    let b = xml.as_bytes();
+    memchr::memmem::find_iter(b, b"sheet")
+        .filter(|&at| {
+            at > 0
+                && matches!(b[at - 1], b'<' | b':')
+                && b.get(at + 5).is_some_and(|c| c.is_ascii_whitespace() || matches!(c, b'/' | b'>'))
+        })
+        .count()
 }
 
 /// Most bytes of the workbook and its relationships [`check_xlsx_sheets`] reads.

@@ -137,6 +137,47 @@ pub(crate) fn ods_content(xml: &[u8]) -> Option<Vec<u8>> {
 /// The attribute a run's text gets.
 const PRESERVE: &[u8] = b" xml:space=\"preserve\"";
 
+/// A part copied with bytes put in or put in place of others, at positions
+/// in increasing order; nothing is allocated until the first edit.
+struct Splice<'a> {
+    xml: &'a [u8],
+    out: Option<Vec<u8>>,
+    copied: usize,
+}
+
+impl<'a> Splice<'a> {
+    fn new(xml: &'a [u8]) -> Self {
+        Splice { xml, out: None, copied: 0 }
+    }
+
+    /// Where `part`, borrowed from the part, starts in it (checked).
+    fn offset(&self, part: &[u8]) -> Option<usize> {
+        let at = (part.as_ptr() as usize).checked_sub(self.xml.as_ptr() as usize)?;
+        (self.xml.get(at..at.checked_add(part.len())?) == Some(part)).then_some(at)
+    }
+
+    /// Puts `bytes` in place of the part's bytes `from..to`.
+    fn replace(&mut self, from: usize, to: usize, bytes: &[u8]) -> Option<()> {
+        let o = self.out.get_or_insert_with(|| Vec::with_capacity(self.xml.len() + 4096));
+        o.extend_from_slice(self.xml.get(self.copied..from)?);
+        o.extend_from_slice(bytes);
+        self.copied = to;
+        Some(())
+    }
+
+    /// Puts `bytes` in at `at`.
+    fn insert(&mut self, at: usize, bytes: &[u8]) -> Option<()> {
+        self.replace(at, at, bytes)
+    }
+
+    /// The edited part, or `None` when nothing was edited.
+    fn finish(self) -> Option<Vec<u8>> {
+        let mut out = self.out?;
+        out.extend_from_slice(self.xml.get(self.copied..)?);
+        Some(out)
+    }
+}
+
 /// An xlsx part (shared strings, a worksheet) whose runs' texts keep their
 /// white space, or `None` when no run needed it (or when the reader stops
 /// on an error, which calamine then reports on the part as it is).
@@ -146,8 +187,7 @@ pub(crate) fn xlsx_runs(xml: &[u8]) -> Option<Vec<u8>> {
         return None;
     }
     let mut reader = byte_exact_reader(xml);
-    let mut out: Option<Vec<u8>> = None;
-    let mut copied = 0;
+    let mut splice = Splice::new(xml);
     // Per open element, whether it is a run.
     let mut open: Vec<bool> = Vec::new();
     loop {
@@ -164,10 +204,7 @@ pub(crate) fn xlsx_runs(xml: &[u8]) -> Option<Vec<u8>> {
                     if xml.get(before) != Some(&b'<') {
                         return None;
                     }
-                    let o = out.get_or_insert_with(|| Vec::with_capacity(xml.len() + 4096));
-                    o.extend_from_slice(xml.get(copied..at)?);
-                    o.extend_from_slice(PRESERVE);
-                    copied = at;
+                    splice.insert(at, PRESERVE)?;
                 }
                 open.push(local.as_ref() == "r");
             }
@@ -178,9 +215,7 @@ pub(crate) fn xlsx_runs(xml: &[u8]) -> Option<Vec<u8>> {
             _ => {}
         }
     }
-    let mut out = out?;
-    out.extend_from_slice(xml.get(copied..)?);
-    Some(out)
+    splice.finish()
 }
 
 /// The error values calamine's xlsx reader knows; any other refuses the
@@ -189,7 +224,7 @@ const XLSX_ERRORS: [&str; 7] = ["#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", 
 
 /// Marks, in the copy, the text of an error cell that calamine does not know
 /// (see [`xlsx_errors`]); ingest reads such a cell back as the error it is.
-pub(crate) const ERROR_MARK: char = '\u{FDD0}';
+pub(crate) const ERROR_MARK: &str = "\u{FDD0}";
 
 static QUOTED_E: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"e\""));
 static APOS_E: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"'e'"));
@@ -204,10 +239,8 @@ pub(crate) fn xlsx_errors(xml: &[u8]) -> Option<Vec<u8>> {
     if QUOTED_E.find(xml).is_none() && APOS_E.find(xml).is_none() {
         return None;
     }
-    let offset = |part: &[u8]| (part.as_ptr() as usize).checked_sub(xml.as_ptr() as usize);
     let mut reader = byte_exact_reader(xml);
-    let mut out: Option<Vec<u8>> = None;
-    let mut copied = 0;
+    let mut splice = Splice::new(xml);
     // Where the open error cell's `t` value is, and whether its `<v>` is open.
     let mut cell: Option<usize> = None;
     let mut in_value = false;
@@ -219,11 +252,7 @@ pub(crate) fn xlsx_errors(xml: &[u8]) -> Option<Vec<u8>> {
                     for a in e.attributes().with_checks(false).flatten() {
                         if a.key.as_ref() == "t" && a.value.as_ref() == "e" {
                             let std::borrow::Cow::Borrowed(v) = a.value else { return None };
-                            let at = offset(v.as_bytes())?;
-                            if xml.get(at) != Some(&b'e') {
-                                return None;
-                            }
-                            cell = Some(at);
+                            cell = Some(splice.offset(v.as_bytes())?);
                         }
                     }
                 }
@@ -237,18 +266,9 @@ pub(crate) fn xlsx_errors(xml: &[u8]) -> Option<Vec<u8>> {
                 if XLSX_ERRORS.contains(&text.as_ref()) {
                     continue;
                 }
-                let raw: &[u8] = t.as_ref().as_ref();
-                let text_at = offset(raw)?;
-                if xml.get(text_at..text_at.checked_add(raw.len())?) != Some(raw) {
-                    return None;
-                }
-                let o = out.get_or_insert_with(|| Vec::with_capacity(xml.len() + 64));
-                o.extend_from_slice(xml.get(copied..t_at)?);
-                o.extend_from_slice(b"str");
-                o.extend_from_slice(xml.get(t_at + 1..text_at)?);
-                let mut mark = [0; 4];
-                o.extend_from_slice(ERROR_MARK.encode_utf8(&mut mark).as_bytes());
-                copied = text_at;
+                let text_at = splice.offset(t.as_ref().as_ref())?;
+                splice.replace(t_at, t_at + 1, b"str")?;
+                splice.insert(text_at, ERROR_MARK.as_bytes())?;
             }
             Event::End(e) => {
                 // `<v></v>`: an error with no text at all.
@@ -258,13 +278,8 @@ pub(crate) fn xlsx_errors(xml: &[u8]) -> Option<Vec<u8>> {
                     let end_at = usize::try_from(reader.buffer_position())
                         .ok()?
                         .checked_sub(e.name().as_ref().len() + 3)?;
-                    let o = out.get_or_insert_with(|| Vec::with_capacity(xml.len() + 64));
-                    o.extend_from_slice(xml.get(copied..t_at)?);
-                    o.extend_from_slice(b"str");
-                    o.extend_from_slice(xml.get(t_at + 1..end_at)?);
-                    let mut mark = [0; 4];
-                    o.extend_from_slice(ERROR_MARK.encode_utf8(&mut mark).as_bytes());
-                    copied = end_at;
+                    splice.replace(t_at, t_at + 1, b"str")?;
+                    splice.insert(end_at, ERROR_MARK.as_bytes())?;
                 } else if e.local_name().as_ref() == "c" {
                     cell = None;
                     in_value = false;
@@ -274,9 +289,7 @@ pub(crate) fn xlsx_errors(xml: &[u8]) -> Option<Vec<u8>> {
             _ => {}
         }
     }
-    let mut out = out?;
-    out.extend_from_slice(xml.get(copied..)?);
-    Some(out)
+    splice.finish()
 }
 
 static ODS_ERROR: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"calcext:value-type=\"error\""));
@@ -289,10 +302,8 @@ static ODS_ERROR: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"cal
 /// which calamine then reports on the part as it is).
 pub(crate) fn ods_errors(xml: &[u8]) -> Option<Vec<u8>> {
     ODS_ERROR.find(xml)?;
-    let offset = |part: &[u8]| (part.as_ptr() as usize).checked_sub(xml.as_ptr() as usize);
     let mut reader = byte_exact_reader(xml);
-    let mut out: Option<Vec<u8>> = None;
-    let mut copied = 0;
+    let mut splice = Splice::new(xml);
     // Inside an error cell whose text is not yet marked; the depth of an
     // annotation inside it (whose text is not the cell's).
     let mut error_cell = false;
@@ -324,24 +335,14 @@ pub(crate) fn ods_errors(xml: &[u8]) -> Option<Vec<u8>> {
             },
             Event::Text(t) if error_cell && annotation == 0 => {
                 error_cell = false;
-                let raw: &[u8] = t.as_ref().as_ref();
-                let at = offset(raw)?;
-                if xml.get(at..at.checked_add(raw.len())?) != Some(raw) {
-                    return None;
-                }
-                let o = out.get_or_insert_with(|| Vec::with_capacity(xml.len() + 64));
-                o.extend_from_slice(xml.get(copied..at)?);
-                let mut mark = [0; 4];
-                o.extend_from_slice(ERROR_MARK.encode_utf8(&mut mark).as_bytes());
-                copied = at;
+                let at = splice.offset(t.as_ref().as_ref())?;
+                splice.insert(at, ERROR_MARK.as_bytes())?;
             }
             Event::Eof => break,
             _ => {}
         }
     }
-    let mut out = out?;
-    out.extend_from_slice(xml.get(copied..)?);
-    Some(out)
+    splice.finish()
 }
 
 /// The header of the xlsb record at `at`, as calamine reads it: a type of

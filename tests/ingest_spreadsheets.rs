@@ -477,25 +477,8 @@ fn assistance_labels_in_a_header_row_are_read_as_checkbox_columns() {
     // The template's label row above `assistance:CODE` ("Formation"), when
     // the row of keys was deleted: keys may be given as their labels.
     let c = TestCycle::new();
-    let mut rows = cover("UNTOC-2026", "FRA", V::D(2026, 3, 1), "fr");
-    rows.push(vec![
-        V::S("Identifiant"),
-        V::S("Question"),
-        V::S("Réponse"),
-        V::S("Commentaire"),
-        V::S("Formation"),
-        V::S("Équipement"),
-    ]);
-    for r in full_answers("UNTOC-2026", &[]) {
-        let is_target = matches!(&r[0], V::T(q) if q == "UNTOC.5.TA");
-        let mut row =
-            vec![r[0].clone(), r[1].clone(), if is_target { V::S("Oui") } else { r[2].clone() }, V::E];
-        if is_target {
-            row.extend([V::S("x"), V::E]);
-        }
-        rows.push(row);
-    }
-    write_book(&c.inbox("r.xlsx"), &[("Retour", rows)]);
+    let head = vec![V::S("Identifiant"), V::S("Réponse"), V::S("Formation"), V::S("Équipement")];
+    checkbox_table(&c, "fr", head, V::S("Oui"), &[V::S("x"), V::E]);
     c.run(&[]);
     assert_eq!(need_types(&c)["UNTOC.5.TA"], ["training"]);
 }
@@ -695,13 +678,19 @@ fn standard_return(c: &TestCycle, state: &'static str, lang: &'static str, needs
 /// A FRA return whose table has checkbox columns; UNTOC.5.TA is yes with `marks`.
 fn checkbox_return(c: &TestCycle, marks: &[V; 5]) {
     let codes = ["legislative-drafting", "legal-advice", "training", "equipment", "other"];
-    let mut rows = cover("UNTOC-2026", "FRA", V::D(2026, 3, 1), "en");
     let mut head = vec![V::S("id"), V::S("answer")];
     head.extend(codes.iter().map(|c| V::T(format!("assistance:{c}"))));
+    checkbox_table(c, "en", head, V::S("Yes"), marks);
+}
+
+/// A FRA return in `lang` whose table has the header `head` (id, answer,
+/// then checkbox columns); UNTOC.5.TA is `yes` with `marks`.
+fn checkbox_table(c: &TestCycle, lang: &'static str, head: Vec<V>, yes: V, marks: &[V]) {
+    let mut rows = cover("UNTOC-2026", "FRA", V::D(2026, 3, 1), lang);
     rows.push(head);
     for r in full_answers("UNTOC-2026", &[]) {
         let is_target = matches!(&r[0], V::T(q) if q == "UNTOC.5.TA");
-        let mut row = vec![r[0].clone(), if is_target { V::S("Yes") } else { r[2].clone() }];
+        let mut row = vec![r[0].clone(), if is_target { yes.clone() } else { r[2].clone() }];
         if is_target {
             row.extend(marks.iter().cloned());
         }

@@ -567,12 +567,7 @@ fn a_questionnaire_listed_twice_is_required_once() {
 fn an_instrument_with_two_required_questionnaires_names_both_in_the_summary() {
     let c = TestCycle::new();
     // A second UNTOC questionnaire: the first one's questions under other ids.
-    let schemas = c.path().join("schemas");
-    std::fs::create_dir(&schemas).unwrap();
-    for e in std::fs::read_dir(repo().join("schemas")).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), schemas.join(e.file_name())).unwrap();
-    }
+    let schemas = own_schemas(&c);
     let convention = std::fs::read_to_string(schemas.join("UNTOC-2026.toml")).unwrap();
     let part_b =
         convention.replace("id = \"UNTOC-2026\"", "id = \"UNTOCB-2026\"").replace("\"UNTOC.", "\"UNTOCB.");
@@ -581,7 +576,6 @@ fn an_instrument_with_two_required_questionnaires_names_both_in_the_summary() {
     let toml: String = toml
         .lines()
         .map(|l| match l {
-            l if l.starts_with("schemas") => "schemas = \"schemas\"".to_owned(),
             l if l.starts_with("questionnaires") => {
                 "questionnaires = [\"UNTOC-2026\", \"UNTOCB-2026\"]".to_owned()
             }
@@ -681,6 +675,25 @@ fn an_output_folder_given_as_dot_is_written() {
 }
 
 // ---------------------------------------------------------------- helpers
+
+/// A copy of the schemas in the cycle folder, which cycle.toml then points at.
+fn own_schemas(c: &TestCycle) -> std::path::PathBuf {
+    let schemas = c.path().join("schemas");
+    std::fs::create_dir(&schemas).unwrap();
+    for e in std::fs::read_dir(repo().join("schemas")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), schemas.join(e.file_name())).unwrap();
+    }
+    let toml = std::fs::read_to_string(c.path().join("cycle.toml")).unwrap();
+    let toml: String =
+        toml.lines()
+            .map(|l| {
+                if l.starts_with("schemas") { "schemas = \"schemas\"\n".to_owned() } else { format!("{l}\n") }
+            })
+            .collect();
+    std::fs::write(c.path().join("cycle.toml"), toml).unwrap();
+    schemas
+}
 
 /// Runs a FRA return whose need questions carry `comments`; returns needs.csv comment per question.
 fn comments_return(comments: &[(&str, &'static str)]) -> BTreeMap<String, String> {
@@ -833,23 +846,10 @@ fn a_return_without_a_version_is_held_to_accepts_too() {
     // Read as the template's version: if the cycle does not accept that one,
     // the return is unknown-questionnaire as if it had said so.
     let c = TestCycle::new();
-    let schemas = c.path().join("schemas");
-    std::fs::create_dir(&schemas).unwrap();
-    for e in std::fs::read_dir(repo().join("schemas")).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), schemas.join(e.file_name())).unwrap();
-    }
+    let schemas = own_schemas(&c);
     let untoc_toml = std::fs::read_to_string(schemas.join("UNTOC-2026.toml")).unwrap();
     std::fs::write(schemas.join("UNTOC-2026.toml"), untoc_toml.replacen("accepts = [1]", "accepts = [2]", 1))
         .unwrap();
-    let toml = std::fs::read_to_string(c.path().join("cycle.toml")).unwrap();
-    let toml: String =
-        toml.lines()
-            .map(|l| {
-                if l.starts_with("schemas") { "schemas = \"schemas\"\n".to_owned() } else { format!("{l}\n") }
-            })
-            .collect();
-    std::fs::write(c.path().join("cycle.toml"), toml).unwrap();
     let mut r = untoc("FRA", V::D(2026, 3, 1));
     r.cover.remove(1); // no version
     r.write(&c.inbox("FRA/untoc.xlsx"));

@@ -74,7 +74,11 @@ pub fn bind<'s>(
                 problems.push(Problem::warning(
                     "duplicate-cover-field",
                     field.source.clone(),
-                    format!("a second {:?} cover field; the one in {} is read", key.code(), first.source),
+                    format!(
+                        "a second {:?} cover field; the one in {} is read",
+                        key.code(),
+                        first.source.located()
+                    ),
                 ));
             }
             Some(_) => {}
@@ -115,7 +119,7 @@ pub fn bind<'s>(
                     }
                     None => Some(Err(Rejection::new(
                         Reason::UnknownState,
-                        format!("{}: {} is not a State of the register", f.source, Quoted(&t)),
+                        format!("{}: {} is not a State of the register", f.source.located(), Quoted(&t)),
                     ))),
                 },
                 None => Some(Ok(StateRef { iso3: t, source: f.source.clone() })),
@@ -165,7 +169,11 @@ pub fn bind<'s>(
         .questionnaire(&q_text)
         .filter(|q| ctx.questionnaires.is_none_or(|ids| ids.contains(&q.id)))
         .ok_or_else(|| {
-            reject_q(format!("{}: {} is not a questionnaire of this cycle", q_field.source, Quoted(&q_text)))
+            reject_q(format!(
+                "{}: {} is not a questionnaire of this cycle",
+                q_field.source.located(),
+                Quoted(&q_text)
+            ))
         })?;
     let reject_q = |message: String| {
         let mut r = reject_q(message);
@@ -179,7 +187,7 @@ pub fn bind<'s>(
             let accepted: Vec<String> = questionnaire.accepts.iter().map(u32::to_string).collect();
             return Err(reject_q(format!(
                 "{}: no template version, and version {} of {} (the template's) is not accepted this cycle (accepted: {})",
-                q_field.source,
+                q_field.source.located(),
                 questionnaire.version,
                 questionnaire.id,
                 accepted.join(", ")
@@ -199,13 +207,17 @@ pub fn bind<'s>(
                 .filter(|v| v.fract() == 0.0 && *v >= 0.0 && *v < f64::from(u32::MAX))
                 .map(|v| v as u32)
                 .ok_or_else(|| {
-                    reject_q(format!("{}: version {} is not a whole number", f.source, Quoted(&text(f))))
+                    reject_q(format!(
+                        "{}: version {} is not a whole number",
+                        f.source.located(),
+                        Quoted(&text(f))
+                    ))
                 })?;
             if !questionnaire.accepts.contains(&v) {
                 let accepted: Vec<String> = questionnaire.accepts.iter().map(u32::to_string).collect();
                 return Err(reject_q(format!(
                     "{}: version {v} of {} is not accepted this cycle (accepted: {})",
-                    f.source,
+                    f.source.located(),
                     questionnaire.id,
                     accepted.join(", ")
                 )));
@@ -225,7 +237,7 @@ pub fn bind<'s>(
             // there is none.
             let empty = fields.iter().find(|(k, _)| *k == CoverKey::State).map(|(_, f)| &f.source);
             let message = match (empty, xml) {
-                (Some(at), _) => format!("no State: the State field {at} is empty"),
+                (Some(at), _) => format!("no State: the State field {} is empty", at.located()),
                 (None, true) => "no State: an art32 return names it in a <state> element (its code attribute or its text), an online-form submission in a <state> field".to_owned(),
                 (None, false) => "no State on the cover (a row with \"state\" in column A)".to_owned(),
             };

@@ -53,7 +53,7 @@ const MAGIC: &str = "art32-ingest-cache";
 
 /// The entry layout and payload encoding. Bump it whenever [`RawReturn`],
 /// [`Rejection`], [`FileRecord`] or their parts change shape or meaning.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// The default cache folder inside a cycle folder.
 pub const DEFAULT_DIR: &str = ".art32-cache";

@@ -41,7 +41,7 @@ pub fn check_files(
         for p in &record.problems {
             let place = match p.source {
                 crate::provenance::SourceRef::File => String::new(),
-                ref s => format!("{s}: "),
+                ref s => format!("{}: ", s.located()),
             };
             match p.severity {
                 Severity::Error => {

@@ -606,7 +606,7 @@ impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.source {
             SourceRef::File => write!(f, "{}", self.message),
-            _ => write!(f, "{}: {}", self.source, self.message),
+            _ => write!(f, "{}: {}", self.source.located(), self.message),
         }
     }
 }

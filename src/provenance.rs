@@ -1,10 +1,12 @@
 //! Where a value came from.
 //!
 //! Every value art32 emits carries a [`SourceRef`]: the cell of a spreadsheet
-//! (`Cover!C7`) or the element of an XML document (`/return/answer[12]`, line
-//! 40). Rows, columns and lines are stored zero-based for cells and one-based
+//! (`Cover!C7`) or the element of an XML document (`/return/answer[12]`).
+//! Rows, columns and lines are stored zero-based for cells and one-based
 //! for lines, and always *displayed* the way a spreadsheet or editor shows
-//! them (row 1, column A, line 1).
+//! them (row 1, column A, line 1). The outputs show a reference as SPEC
+//! writes it, an element by its path alone; diagnostics for a reader add the
+//! element's line ([`SourceRef::located`]).
 
 use std::fmt;
 use std::sync::Arc;
@@ -45,6 +47,24 @@ impl SourceRef {
     pub fn cell_in(sheet: &Arc<str>, row: u32, col: u32) -> Self {
         SourceRef::Cell { sheet: Arc::clone(sheet), row, col }
     }
+
+    /// The reference with an element's line, for a person reading a
+    /// diagnostic in an editor: `/return/answer[12] (line 40)`.
+    pub fn located(&self) -> Located<'_> {
+        Located(self)
+    }
+}
+
+/// A [`SourceRef`] displayed with its element's line ([`SourceRef::located`]).
+pub struct Located<'r>(&'r SourceRef);
+
+impl fmt::Display for Located<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            SourceRef::Element { path, line } => write!(f, "{path} (line {line})"),
+            other => other.fmt(f),
+        }
+    }
 }
 
 /// Column letters for a zero-based column index (0 -> `A`, 26 -> `AA`).
@@ -77,7 +97,7 @@ impl fmt::Display for SourceRef {
                 f.write_str(std::str::from_utf8(&buf[start..]).map_err(|_| fmt::Error)?)?;
                 write!(f, "{}", u64::from(*row) + 1)
             }
-            SourceRef::Element { path, line } => write!(f, "{path} (line {line})"),
+            SourceRef::Element { path, .. } => f.write_str(path),
             SourceRef::File => f.write_str("(file)"),
         }
     }
@@ -99,8 +119,10 @@ mod tests {
     }
 
     #[test]
-    fn element_refs_show_the_line() {
+    fn element_refs_are_their_path_and_diagnostics_add_the_line() {
         let r = SourceRef::Element { path: "/return/answer[12]".into(), line: 40 };
-        assert_eq!(r.to_string(), "/return/answer[12] (line 40)");
+        assert_eq!(r.to_string(), "/return/answer[12]");
+        assert_eq!(r.located().to_string(), "/return/answer[12] (line 40)");
+        assert_eq!(SourceRef::cell("Cover", 6, 2).located().to_string(), "Cover!C7");
     }
 }

@@ -106,7 +106,11 @@ pub fn validate(normalized: Vec<Normalized>, questionnaire: &Questionnaire) -> V
                     problems.push(Problem::warning(
                         "duplicate-answer",
                         a.source.clone(),
-                        format!("{} is answered again; the answer in {} counts", a.question, first.source),
+                        format!(
+                            "{} is answered again; the answer in {} counts",
+                            a.question,
+                            first.source.located()
+                        ),
                     ));
                     status = AnswerStatus::Duplicate;
                 }

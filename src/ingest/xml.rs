@@ -789,7 +789,7 @@ fn unknown(node: &Node, problems: &mut Vec<Problem>) {
     problems.push(Problem::warning(
         "unknown-element",
         node.source(),
-        format!("unknown element <{}>, not read", node.name),
+        format!("unknown element <{}> (line {}), not read", node.name, node.line),
     ));
 }
 
@@ -806,7 +806,7 @@ fn once<'n>(slot: &mut Option<&'n Node>, n: &'n Node, problems: &mut Vec<Problem
         Some(first) => problems.push(Problem::warning(
             "duplicate-element",
             n.source(),
-            format!("<{}> given again, not read; the one at {} is", n.name, first.source()),
+            format!("<{}> given again, not read; the one at {} is", n.name, first.source().located()),
         )),
     }
 }
@@ -928,7 +928,7 @@ fn wrapper(node: &Node, problems: &mut Vec<Problem>) {
     problems.push(Problem::warning(
         "unknown-element",
         node.source(),
-        format!("unknown element <{}>; the answers inside it are read", node.name),
+        format!("unknown element <{}> (line {}); the answers inside it are read", node.name, node.line),
     ));
 }
 
@@ -986,11 +986,14 @@ fn native_answer(nodes: &[Node], a: &Node, out: &mut RawReturn) {
             format!(
                 "the answer is given both as text ({}) and as <value>; the <value> at {} is read",
                 crate::model::Quoted(a.text.trim()),
-                v.source()
+                v.source().located()
             ),
         ));
     }
-    let answer = value.map_or_else(|| a.field(), |v| leaf(nodes, v, &mut out.problems));
+    // The answer is the `<answer>` element, whether its text or a `<value>`
+    // inside it holds the value: `/return/answer[12]`, as SPEC 2 names it.
+    let answer = value
+        .map_or_else(|| a.field(), |v| RawField { source: a.source(), ..leaf(nodes, v, &mut out.problems) });
     let comment = comment.map(|c| leaf(nodes, c, &mut out.problems)).filter(|f| !f.value.is_blank());
     out.answers.push(RawAnswer {
         question: question.to_owned(),
@@ -1230,10 +1233,13 @@ mod tests {
         assert_eq!(raw.cover.len(), 5);
         assert_eq!(raw.answers.len(), 2);
         assert_eq!(raw.answers[0].answer.value, RawValue::Text("Partiellement".into()));
-        assert_eq!(raw.answers[0].answer.source.to_string(), "/return/section[1]/answer[1] (line 6)");
         assert_eq!(
-            raw.answers[1].answer.source.to_string(),
-            "/return/section[2]/answer[1]/value[1] (line 9)"
+            raw.answers[0].answer.source.located().to_string(),
+            "/return/section[1]/answer[1] (line 6)"
+        );
+        assert_eq!(
+            raw.answers[1].answer.source.located().to_string(),
+            "/return/section[2]/answer[1] (line 9)"
         );
         assert_eq!(raw.answers[1].assistance.len(), 2);
         assert_eq!(raw.answers[1].comment.as_ref().unwrap().value, RawValue::Text("x & y".into()));
@@ -1251,7 +1257,7 @@ mod tests {
         {
             let raw = read(&bytes, &limits()).unwrap();
             assert_eq!(raw.answers[0].answer.value, RawValue::Text("S\u{ed} \u{1F600}".into()));
-            assert_eq!(raw.answers[0].answer.source.to_string(), "/return/answer[1] (line 2)");
+            assert_eq!(raw.answers[0].answer.source.located().to_string(), "/return/answer[1] (line 2)");
         }
         let cut = read(&le[..le.len() - 1], &limits()).unwrap_err();
         assert_eq!(cut.reason, Reason::MalformedXml);
@@ -1265,13 +1271,13 @@ mod tests {
         let form = "<data id=\"TIP-2026\" version=\"1\"><g1><TIP_5_1/></g1><g2><TIP_5_1>yes</TIP_5_1></g2><g3><TIP_5_1></TIP_5_1></g3></data>";
         let raw = read(form.as_bytes(), &limits()).unwrap();
         assert_eq!(raw.answers[0].answer.value, RawValue::Text("yes".into()));
-        assert_eq!(raw.answers[0].answer.source.to_string(), "/data/g2[1]/TIP_5_1[1] (line 1)");
+        assert_eq!(raw.answers[0].answer.source.located().to_string(), "/data/g2[1]/TIP_5_1[1] (line 1)");
         assert!(raw.problems.is_empty(), "{:?}", raw.problems);
         let native = "<return xmlns=\"urn:art32:return:1\" questionnaire=\"TIP-2026\"><answer question=\"TIP.5.TA\"><value/><value>yes</value><comment>see <b>annex</b> 3</comment></answer></return>";
         let raw = read(native.as_bytes(), &limits()).unwrap();
         assert_eq!(raw.answers[0].answer.value, RawValue::Text("yes".into()));
         let codes: Vec<(&str, String)> =
-            raw.problems.iter().map(|p| (p.code, p.source.to_string())).collect();
+            raw.problems.iter().map(|p| (p.code, p.source.located().to_string())).collect();
         assert_eq!(codes, [("unknown-element", "/return/answer[1]/comment[1]/b[1] (line 1)".to_owned())]);
     }
 
@@ -1299,7 +1305,11 @@ mod tests {
         let lf = "<?xml version=\"1.0\"?>\n<return xmlns=\"urn:art32:return:1\" questionnaire=\"UNTOC-2026\">\n  <state code=\"FRA\"/>\n  <answer question=\"UNTOC.5.1\">Oui\nmais</answer>\n</return>\n";
         for text in [lf.to_owned(), lf.replace('\n', "\r"), lf.replace('\n', "\r\n")] {
             let raw = read(text.as_bytes(), &limits()).unwrap();
-            assert_eq!(raw.answers[0].answer.source.to_string(), "/return/answer[1] (line 4)", "{text:?}");
+            assert_eq!(
+                raw.answers[0].answer.source.located().to_string(),
+                "/return/answer[1] (line 4)",
+                "{text:?}"
+            );
             assert_eq!(raw.answers[0].answer.value, RawValue::Text("Oui\nmais".into()), "{text:?}");
         }
     }

@@ -145,7 +145,7 @@ pub fn answer(raw: &RawAnswer, question: &Question, vocab: &Vocabulary, lang: Op
                 "{} is given as the comment and reads as an answer to {}, but the answer {} is empty: not read as the answer",
                 Quoted(comment.value.to_string().trim()),
                 question.id,
-                raw.answer.source
+                raw.answer.source.located()
             ),
         ));
     }

@@ -789,7 +789,7 @@ fn unknown(node: &Node, problems: &mut Vec<Problem>) {
     problems.push(Problem::warning(
         "unknown-element",
         node.source(),
-        format!("unknown element <{}> (line {}), not read", node.name, node.line),
+        format!("unknown element <{}>, not read", node.name),
     ));
 }
 
@@ -928,7 +928,7 @@ fn wrapper(node: &Node, problems: &mut Vec<Problem>) {
     problems.push(Problem::warning(
         "unknown-element",
         node.source(),
-        format!("unknown element <{}> (line {}); the answers inside it are read", node.name, node.line),
+        format!("unknown element <{}>; the answers inside it are read", node.name),
     ));
 }
 

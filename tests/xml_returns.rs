@@ -1053,3 +1053,64 @@ fn an_xml_document_over_the_element_limit_is_too_many_elements() {
     let cycle = with_files(&[("fewer.xml", &fewer)]);
     assert_eq!(cycle.manifest_entry("fewer.xml")["status"], "accepted");
 }
+
+#[test]
+fn elements_of_another_namespace_are_unknown_whatever_their_name() {
+    // A generating tool's own `<tool:state>`, `<tool:submitted>` and
+    // `<x:answer>` come first: they must not take the State, the date or the
+    // answer from the return's own elements (SPEC 5: unknown elements are
+    // warnings). A prefix on the root alone leaves the children the return's.
+    let native = r#"<?xml version="1.0" encoding="UTF-8"?>
+<return xmlns="urn:art32:return:1" xmlns:tool="urn:example:tool" xmlns:x="urn:example:other" questionnaire="UNTOC-2026" version="1" language="en">
+  <tool:state code="DEU">server location</tool:state>
+  <state code="FRA">France</state>
+  <tool:submitted>2026-09-30</tool:submitted>
+  <submitted>2026-03-01</submitted>
+  <x:answer question="UNTOC.5.1">no</x:answer>
+  <answer question="UNTOC.5.1">yes</answer>
+  <answer question="UNTOC.6.1" xmlns="urn:example:other">no</answer>
+</return>
+"#;
+    let prefixed_root = r#"<?xml version="1.0" encoding="UTF-8"?>
+<a:return xmlns:a="urn:art32:return:1" questionnaire="TIP-2026" version="1" language="en">
+  <state code="FRA">France</state>
+  <a:submitted>2026-03-02</a:submitted>
+  <answer question="TIP.5.1">yes</answer>
+</a:return>
+"#;
+    let cycle = with_files(&[("native.xml", native), ("prefixed.xml", prefixed_root)]);
+    let e = cycle.manifest_entry("native.xml");
+    assert_eq!(e["status"], "accepted", "{e}");
+    assert_eq!(e["iso3"], "FRA", "{e}");
+    let unknown = warnings_coded(&e, "unknown-element");
+    let refs: Vec<&str> = unknown.iter().map(|(r, _)| r.as_str()).collect();
+    assert_eq!(
+        refs,
+        [
+            "/return/tool:state[1]",
+            "/return/tool:submitted[1]",
+            "/return/x:answer[1]",
+            "/return/{urn:example:other}answer[1]"
+        ],
+        "{unknown:?}"
+    );
+    assert!(unknown[0].1.contains("<tool:state>"), "{unknown:?}");
+    assert!(warnings_coded(&e, "duplicate-cover-field").is_empty(), "{e}");
+    assert!(warnings_coded(&e, "duplicate-answer").is_empty(), "{e}");
+    let rows = cycle.csv("answers.csv");
+    let untoc: Vec<_> = rows.iter().filter(|r| r["questionnaire"] == "UNTOC-2026").collect();
+    assert_eq!(untoc.len(), 1, "{untoc:?}");
+    assert_eq!(untoc[0]["value"], "yes");
+    assert_eq!(untoc[0]["source_ref"], "/return/answer[1]");
+    let compliance = cycle.csv("compliance.csv");
+    let row = compliance.iter().find(|r| r["iso3"] == "FRA" && r["questionnaire"] == "UNTOC-2026").unwrap();
+    assert_eq!(row["submitted"], "2026-03-01", "{row:?}");
+    assert!(!row["flags"].contains("late"), "{row:?}");
+    let p = cycle.manifest_entry("prefixed.xml");
+    assert_eq!(p["status"], "accepted", "{p}");
+    assert!(warnings_coded(&p, "unknown-element").is_empty(), "{p}");
+    let tip = rows.iter().find(|r| r["question"] == "TIP.5.1").unwrap();
+    assert_eq!(tip["value"], "yes");
+    let row = compliance.iter().find(|r| r["iso3"] == "FRA" && r["questionnaire"] == "TIP-2026").unwrap();
+    assert_eq!(row["submitted"], "2026-03-02", "{row:?}");
+}

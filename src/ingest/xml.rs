@@ -102,7 +102,7 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<RawReturn, Rejection> {
             ),
         ));
     }
-    if root.name == "return" && root.attr("id").is_none() {
+    if is_native(root) {
         Ok(native(&nodes))
     } else if root.attr("id").is_some() {
         Ok(online_form(&nodes))
@@ -115,6 +115,12 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<RawReturn, Rejection> {
             ),
         ))
     }
+}
+
+/// A native return's root: `<return>` (in its namespace, or another), with
+/// no online form's `id`.
+fn is_native(root: &Node) -> bool {
+    root.name == "return" && root.attr("id").is_none()
 }
 
 /// What a file that [`read`] rejects names, as far as it can be read: the
@@ -564,7 +570,30 @@ fn parse(text: &str, limits: &Limits) -> Result<Vec<Node>, Rejection> {
                 // Only the root's namespace is looked at (a native return's
                 // must be RETURN_NS).
                 let ns = stack.is_empty().then(|| namespace(reader.resolver().resolve_element(e.name()).0));
-                let node = element(&reader, e, ns.flatten(), line, limits)?;
+                let mut node = element(&reader, e, ns.flatten(), line, limits)?;
+                // In a native return, an element of another namespace than
+                // the return's (a generating tool's `<tool:submitted>`) is
+                // none of art32's, whatever its local name: it keeps its
+                // prefixed name, so that nothing reads it as a cover field
+                // or an answer, its warning names it as written, and it has
+                // its own rank in its path. An element of no namespace is
+                // the return's (a prefix written on the root alone).
+                if let Some(root) = nodes.first().filter(|r| !stack.is_empty() && is_native(r)) {
+                    let qname = e.name().into_inner();
+                    match reader.resolver().resolve_element(e.name()).0 {
+                        ResolveResult::Bound(n) if root.ns.as_deref() != Some(n.into_inner()) => {
+                            // Unprefixed under another default namespace: in
+                            // Clark's notation, `{urn:example}answer`.
+                            node.name = if qname.contains(':') {
+                                qname.to_owned()
+                            } else {
+                                ["{", n.into_inner(), "}", qname].concat()
+                            };
+                        }
+                        ResolveResult::Unknown(_) => qname.clone_into(&mut node.name),
+                        _ => {}
+                    }
+                }
                 // `/name` for the root, `PARENT/name[k]` below it (the k-th
                 // child of that name), built without the formatting machinery:
                 // every element has one.

@@ -1114,3 +1114,25 @@ fn elements_of_another_namespace_are_unknown_whatever_their_name() {
     let row = compliance.iter().find(|r| r["iso3"] == "FRA" && r["questionnaire"] == "TIP-2026").unwrap();
     assert_eq!(row["submitted"], "2026-03-02", "{row:?}");
 }
+
+#[test]
+fn bidirectional_marks_around_a_token_or_label_are_ignored() {
+    // Word and Excel put right-to-left marks around Arabic text; an officer
+    // reads `\u{200F}نعم\u{200F}` as نعم (yes).
+    let native = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>
+<return xmlns=\"urn:art32:return:1\" questionnaire=\"UNTOC-2026\" version=\"1\" language=\"ar\">
+  <state code=\"FRA\">France</state>
+  <submitted>2026-03-01</submitted>
+  <answer question=\"UNTOC.5.1\">\u{200F}نعم\u{200F}</answer>
+  <answer question=\"UNTOC.5.TA\"><value>\u{2067}نعم\u{2069}</value><assistance>\u{200F}training\u{200E}</assistance></answer>
+</return>
+";
+    let cycle = with_files(&[("rlm.xml", native)]);
+    let a = by_question(&cycle.csv("answers.csv"));
+    assert_eq!(a["UNTOC.5.1"]["value"], "yes", "{:?}", a["UNTOC.5.1"]);
+    assert_eq!(a["UNTOC.5.1"]["status"], "valid");
+    assert_eq!(a["UNTOC.5.TA"]["value"], "yes", "{:?}", a["UNTOC.5.TA"]);
+    let needs = cycle.csv("needs.csv");
+    assert_eq!(needs.len(), 1, "{needs:?}");
+    assert_eq!(needs[0]["assistance_type"], "training");
+}

@@ -1,5 +1,6 @@
 //! Folding text for matching (SPEC 3.4): trimmed, NFKC, case-folded, Latin
-//! diacritics ignored, Arabic harakat and tatweel ignored, surrounding
+//! diacritics ignored, Arabic harakat and tatweel ignored, invisible format
+//! characters (bidirectional marks, zero-width spaces) ignored, surrounding
 //! punctuation ignored. Cyrillic and CJK change only in case and width.
 //!
 //! Folding is used on both sides of every comparison (vocabulary entries and
@@ -16,6 +17,18 @@ fn is_latin(c: char) -> bool {
 /// Arabic harakat (short vowels, shadda, sukun, ...), superscript alef and tatweel.
 fn is_arabic_ignorable(c: char) -> bool {
     matches!(c as u32, 0x0610..=0x061A | 0x064B..=0x065F | 0x0670 | 0x06D6..=0x06ED | 0x0640)
+}
+
+/// Invisible format characters that word processors and spreadsheet
+/// programs put into text, right-to-left text above all: the bidirectional
+/// marks, embeddings and isolates (`\u{200F}نعم\u{200F}`), zero-width
+/// spaces and joiners, the word joiner, the soft hyphen and the byte order
+/// mark. They change nothing a reader sees.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c as u32,
+        0x00AD | 0x061C | 0x180E | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x2069 | 0xFEFF
+    )
 }
 
 /// Punctuation stripped from both ends of a folded string.
@@ -138,7 +151,7 @@ fn fold_once(s: &str) -> String {
             prev_latin = false;
             continue;
         }
-        if is_arabic_ignorable(c) || c == '\u{200B}' || c == '\u{FEFF}' {
+        if is_arabic_ignorable(c) || is_invisible(c) {
             continue;
         }
         if is_combining_mark(c) {
@@ -223,6 +236,16 @@ mod tests {
         assert_eq!(fold("نَعَم"), fold("نعم"));
         assert_eq!(fold("جزئيًا"), fold("جزئيا"));
         assert_eq!(fold("نعـــم"), fold("نعم"));
+    }
+
+    #[test]
+    fn ignores_bidirectional_marks_and_other_invisible_characters() {
+        assert_eq!(fold("\u{200F}نعم\u{200F}"), fold("نعم"));
+        assert_eq!(fold("\u{2067}نعم\u{2069}"), fold("نعم"));
+        assert_eq!(fold("\u{061C}جزئيا\u{200E}"), fold("جزئيا"));
+        assert_eq!(fold("Oui\u{2060}"), "oui");
+        assert_eq!(fold("for\u{00AD}ma\u{200D}tion"), "formation");
+        assert_eq!(fold("\u{202B}\u{200C}"), "");
     }
 
     #[test]

@@ -472,11 +472,14 @@ fn choice(text: &str, question: &Question, vocab: &Vocabulary, lang: Option<Lang
         .map(str::to_owned)
 }
 
-/// Splits a list on `;` and line breaks, then on `,` those parts that are not
-/// themselves an entry (`known`), so that a label holding a comma survives.
+/// Splits a list on `;` and line breaks (those of Unicode too: a line or
+/// paragraph separator, NEL, a vertical tab, as word processors write them),
+/// then on `,` those parts that are not themselves an entry (`known`), so
+/// that a label holding a comma survives.
 pub fn split_list(text: &str, known: impl Fn(&str) -> bool) -> Vec<&str> {
     let mut out = Vec::new();
-    for part in text.split([';', '\n', '\r', '；', '؛']) {
+    for part in text.split([';', '\n', '\r', '\u{2028}', '\u{2029}', '\u{85}', '\u{0B}', '\u{0C}', '；', '؛'])
+    {
         let part = part.trim();
         if !folds_to_something(part) {
             continue;

@@ -74,7 +74,12 @@ static ANSWER_STRINGS: LazyLock<Vec<(String, Lang, String)>> = LazyLock::new(|| 
 static ASSISTANCE_STRINGS: LazyLock<Vec<(String, Lang, String)>> = LazyLock::new(|| {
     toml_strings("assistance")
         .into_iter()
-        .filter(|(_, _, s)| !s.contains([';', ',', '\n', '\r', '、', '；', '，', '،', '؛']))
+        .filter(|(_, _, s)| {
+            !s.contains([
+                ';', ',', '\n', '\r', '\u{2028}', '\u{2029}', '\u{85}', '\u{0B}', '\u{0C}', '、', '；', '，',
+                '،', '؛',
+            ])
+        })
         .collect()
 });
 

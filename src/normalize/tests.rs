@@ -723,6 +723,15 @@ fn split_list_keeps_known_entries_holding_a_comma() {
     assert_eq!(split_list(" ; ,\n\r\n", known), Vec::<&str>::new());
 }
 
+#[test]
+fn split_list_breaks_at_unicode_line_and_paragraph_separators() {
+    let known = |_: &str| false;
+    assert_eq!(
+        split_list("training\u{2028}legal-advice\u{2029}equipment\u{85}other\u{0B}action-plan", known),
+        ["training", "legal-advice", "equipment", "other", "action-plan"]
+    );
+}
+
 // ---------------------------------------------------------------------------
 // 5. Checkbox marks
 

@@ -503,7 +503,7 @@ impl<'de> Deserialize<'de> for Problem {
 
 impl Problem {
     /// Every problem code art32 emits (a unit test checks the sources against it).
-    pub const CODES: [&'static str; 18] = [
+    pub const CODES: [&'static str; 20] = [
         "duplicate-answer",
         "duplicate-column",
         "duplicate-cover-field",
@@ -515,8 +515,10 @@ impl Problem {
         "missing-version",
         "required-unanswered",
         "state-mismatch",
+        "stray-text",
         "unclear-mark",
         "unknown-assistance",
+        "unknown-attribute",
         "unknown-element",
         "unknown-language",
         "unknown-namespace",

@@ -1136,3 +1136,41 @@ fn bidirectional_marks_around_a_token_or_label_are_ignored() {
     assert_eq!(needs.len(), 1, "{needs:?}");
     assert_eq!(needs[0]["assistance_type"], "training");
 }
+
+#[test]
+fn unread_attributes_and_loose_text_are_warnings() {
+    // Nothing a State typed is dropped silently (SPEC 6.1): an attribute
+    // art32 does not read, or text outside any answer or field, is named.
+    // Attributes in a namespace (xsi:schemaLocation) are metadata.
+    let native = r#"<?xml version="1.0" encoding="UTF-8"?>
+<return xmlns="urn:art32:return:1" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="urn:art32:return:1 return.xsd" questionnaire="UNTOC-2026" version="1" language="en">
+  <state code="FRA">France</state>
+  see the annex
+  <submitted date="2026-03-01"/>
+  <section id="criminalization" title="Criminalization">
+    <answer question="UNTOC.5.1" value="yes"/>
+    <answer question="UNTOC.5.TA" assistance="training"><value>yes</value><assistance code="legal-advice"/></answer>
+  </section>
+</return>
+"#;
+    let cycle = with_files(&[("attrs.xml", native)]);
+    let e = cycle.manifest_entry("attrs.xml");
+    assert_eq!(e["status"], "accepted", "{e}");
+    let attrs = warnings_coded(&e, "unknown-attribute");
+    let refs: Vec<&str> = attrs.iter().map(|(r, _)| r.as_str()).collect();
+    assert_eq!(
+        refs,
+        [
+            "/return/submitted[1]/@date",
+            "/return/section[1]/answer[1]/@value",
+            "/return/section[1]/answer[2]/@assistance",
+            "/return/section[1]/answer[2]/assistance[1]/@code",
+        ],
+        "{attrs:?}"
+    );
+    assert!(attrs[1].1.contains("value=\"yes\""), "{attrs:?}");
+    let stray = warnings_coded(&e, "stray-text");
+    assert_eq!(stray.len(), 1, "{stray:?}");
+    assert_eq!(stray[0].0, "/return");
+    assert!(stray[0].1.contains("see the annex"), "{stray:?}");
+}

@@ -814,6 +814,43 @@ fn append_text(
     Ok(())
 }
 
+/// Warns of the attributes of an element that art32 reads other than
+/// `known` (`<answer question="UNTOC.5.1" value="yes"/>`: the value is the
+/// text or a `<value>`). Attributes in a namespace (`xsi:schemaLocation`,
+/// `xml:lang`, a tool's own) are metadata, and are passed over.
+fn unread_attributes(node: &Node, known: &[&str], problems: &mut Vec<Problem>) {
+    for (ns, name, value) in &node.attrs {
+        if ns.is_none() && !known.contains(&name.as_str()) {
+            problems.push(Problem::warning(
+                "unknown-attribute",
+                node.attr_source(name),
+                format!(
+                    "unknown attribute {name}={} on <{}>, not read",
+                    crate::model::Quoted(value.trim()),
+                    node.name
+                ),
+            ));
+        }
+    }
+}
+
+/// Warns of text typed straight inside an element that holds only other
+/// elements (the return, a section, the focal point): it is not read.
+fn stray_text(node: &Node, problems: &mut Vec<Problem>) {
+    let text = node.text.trim();
+    if !text.is_empty() {
+        problems.push(Problem::warning(
+            "stray-text",
+            node.source(),
+            format!(
+                "text {} inside <{}>, outside any answer or field: not read",
+                crate::model::Quoted(text),
+                node.name
+            ),
+        ));
+    }
+}
+
 fn unknown(node: &Node, problems: &mut Vec<Problem>) {
     problems.push(Problem::warning(
         "unknown-element",
@@ -843,6 +880,12 @@ fn once<'n>(slot: &mut Option<&'n Node>, n: &'n Node, problems: &mut Vec<Problem
 /// The field of an element read as text: an element inside it (markup in
 /// a comment, say) holds nothing that is read, and says so.
 fn leaf(nodes: &[Node], node: &Node, problems: &mut Vec<Problem>) -> RawField {
+    unread_attributes(node, &[], problems);
+    leaf_of(nodes, node, problems)
+}
+
+/// [`leaf`] of an element whose attributes were looked at already.
+fn leaf_of(nodes: &[Node], node: &Node, problems: &mut Vec<Problem>) -> RawField {
     for c in children(nodes, node) {
         problems.push(Problem::warning(
             "unknown-element",
@@ -888,11 +931,14 @@ fn native(nodes: &[Node]) -> RawReturn {
             ));
         }
     }
+    unread_attributes(root, &["questionnaire", "version", "language"], &mut out.problems);
+    stray_text(root, &mut out.problems);
     let below = answers_below(nodes);
     for ci in child_indices(nodes, 0) {
         let child = &nodes[ci];
         match child.name.as_str() {
             "state" => {
+                unread_attributes(child, &["code"], &mut out.problems);
                 let field = match child.attr("code").filter(|c| !c.trim().is_empty()) {
                     Some(code) => {
                         if out.state_name.is_none() && !child.text.trim().is_empty() {
@@ -903,7 +949,7 @@ fn native(nodes: &[Node]) -> RawReturn {
                             source: child.attr_source("code"),
                         }
                     }
-                    None => leaf(nodes, child, &mut out.problems),
+                    None => leaf_of(nodes, child, &mut out.problems),
                 };
                 out.cover.push((CoverKey::State, field));
             }
@@ -914,6 +960,8 @@ fn native(nodes: &[Node]) -> RawReturn {
             "version" => out.cover.push((CoverKey::Version, leaf(nodes, child, &mut out.problems))),
             "language" => out.cover.push((CoverKey::Language, leaf(nodes, child, &mut out.problems))),
             "focalPoint" => {
+                unread_attributes(child, &[], &mut out.problems);
+                stray_text(child, &mut out.problems);
                 for f in children(nodes, child) {
                     let key = match f.name.as_str() {
                         "name" => CoverKey::FocalPointName,
@@ -976,7 +1024,11 @@ fn native_answers(nodes: &[Node], item: usize, below: &[bool], out: &mut RawRetu
         };
         match n.name.as_str() {
             "answer" => native_answer(nodes, n, out),
-            "section" => inner(&mut stack),
+            "section" => {
+                unread_attributes(n, &["id", "title", "name"], &mut out.problems);
+                stray_text(n, &mut out.problems);
+                inner(&mut stack);
+            }
             _ if below[i] => {
                 wrapper(n, &mut out.problems);
                 inner(&mut stack);
@@ -995,6 +1047,7 @@ fn native_answer(nodes: &[Node], a: &Node, out: &mut RawReturn) {
         ));
         return;
     };
+    unread_attributes(a, &["question"], &mut out.problems);
     let mut value: Option<&Node> = None;
     let mut assistance = Vec::new();
     let mut comment: Option<&Node> = None;

@@ -177,6 +177,23 @@ fn schema_check_names_the_line_of_an_answer_token_missing_in_a_language() {
     });
 }
 
+#[test]
+fn schema_check_names_the_line_of_a_label_missing_in_a_language() {
+    // SPEC 3.4: the vocabulary holds every assistance type, priority area,
+    // cover label and column label in each language, as the answer tokens.
+    for (anchor, lang, from, to) in [
+        ("training = {", "ar", ", ar = \"التدريب\"", ""),
+        ("state = {", "fr", "fr = [\"État\", \"Pays\", \"État partie\"], ", ""),
+        ("answer = { en = [\"Answer\"", "ru", "ru = [\"Ответ\"], ", ""),
+    ] {
+        let what = format!("has no label in \"{lang}\"");
+        schema_error("vocabulary.toml", anchor, 0, 0, &what, |old| {
+            assert!(old.contains(from), "{old}");
+            Some(old.replace(from, to))
+        });
+    }
+}
+
 // ---------------------------------------------------------------- helpers
 
 /// `art32 check` with the shipped schemas.

@@ -298,15 +298,17 @@ fn load_vocabulary(path: &Path, errors: &mut Vec<SchemaError>) -> Option<Vocabul
             );
         }
     }
-    // Every answer token in every declared language.
-    for token in Token::ALL {
-        for lang in &vocab.languages {
-            if vocab.answer.strings(token.code(), *lang).is_empty() {
-                err(
-                    "answer",
-                    token.code(),
-                    format!("[answer] {:?} has no token in {:?}", token.code(), lang.code()),
-                );
+    // Every entry in every declared language (SPEC 3.4): a label missing in
+    // one leaves that language's templates in English and its returns'
+    // labels unread.
+    for (name, table, required) in &tables {
+        let what = if *name == "answer" { "token" } else { "label" };
+        for code in required.iter().filter(|c| table.contains(c)) {
+            // English is required whatever the languages (above).
+            for lang in vocab.languages.iter().filter(|l| **l != Lang::En) {
+                if table.strings(code, *lang).is_empty() {
+                    err(name, code, format!("[{name}] {code:?} has no {what} in {:?}", lang.code()));
+                }
             }
         }
     }

@@ -127,3 +127,23 @@ fn the_demo_cycle_shows_every_feature() {
     let needs = std::fs::read_to_string(out.join("needs.csv")).unwrap();
     assert!(needs.contains(",false,"), "no need from a State not bound by the instrument");
 }
+
+#[test]
+fn summary_tables_have_every_region_in_every_row() {
+    // SPEC 7: needs by priority area x region is a table: every area has the
+    // same regions, those of the reporting rates, the parties outside the
+    // groups (the European Union: "NONE") among them, with zeros.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    run_demo(&out, "2");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let regions: Vec<&String> = summary["reporting_by_region"].as_object().unwrap().keys().collect();
+    assert!(regions.iter().any(|r| *r == "NONE"), "{regions:?}");
+    let table = summary["needs"]["by_priority_area_and_region"].as_object().unwrap();
+    assert_eq!(table.len(), 8);
+    for (area, row) in table {
+        let keys: Vec<&String> = row.as_object().unwrap().keys().collect();
+        assert_eq!(keys, regions, "{area}");
+    }
+}

@@ -186,9 +186,16 @@ pub(crate) fn build<'a>(run: &RunOutput<'a>) -> Summary<'a> {
             compliance.flags.insert(f, 0);
         }
         let mut by_q: BTreeMap<&'static str, Rate> = BTreeMap::new();
+        // Every regional group, and the parties outside them when the
+        // register has any (the European Union): the same keys in the
+        // reporting rates and in every row of the needs table.
+        let mut regions: Vec<&'static str> = Region::ALL.iter().map(|r| r.code()).collect();
+        if run.register.parties.iter().any(|p| p.region.is_none()) {
+            regions.push(NO_REGION);
+        }
         let mut by_region: BTreeMap<&'static str, Rate> = BTreeMap::new();
-        for r in Region::ALL {
-            by_region.insert(r.code(), Rate::default());
+        for r in &regions {
+            by_region.insert(r, Rate::default());
         }
         let mut bound_states = BTreeSet::new();
         for row in run.compliance {
@@ -226,8 +233,8 @@ pub(crate) fn build<'a>(run: &RunOutput<'a>) -> Summary<'a> {
         for area in PRIORITY_AREAS {
             needs.by_priority_area.insert(area, 0);
             let per_region = needs.by_priority_area_and_region.entry(area).or_default();
-            for r in Region::ALL {
-                per_region.insert(r.code(), AreaRegion::default());
+            for r in &regions {
+                per_region.insert(r, AreaRegion::default());
             }
         }
         for n in run.needs {

@@ -547,6 +547,43 @@ fn an_answer_typed_in_the_comment_column_is_a_wrong_column_warning() {
     assert_eq!(compliance["required_missing"], "UNTOC.5.1;UNTOC.6.1", "{compliance:?}");
 }
 
+#[test]
+fn an_answer_on_a_row_without_a_question_id_is_a_missing_question_warning() {
+    let c = TestCycle::new();
+    let mut rows = full_answers("UNTOC-2026", &[]);
+    let at = rows.iter().position(|r| matches!(&r[0], V::T(id) if id == "UNTOC.5.1")).unwrap();
+    // UNTOC.5.1's id typed with a space (not an id: its answer is not
+    // read); a continuation row with no id under an answer; a section
+    // title in the id column with nothing in the answer column (layout:
+    // nothing to say); a note in the answer column below the table.
+    rows[at][0] = V::S("UNTOC 5.1");
+    rows.insert(at + 1, vec![V::E, V::E, V::S("continued: see the annex")]);
+    rows.insert(at + 2, vec![V::S("Article 6"), V::S("Laundering of proceeds of crime")]);
+    rows.push(vec![V::E, V::S("Additional information"), V::S("Law 2026-12 is before parliament")]);
+    let last = rows.len();
+    with_comment_table(&c, rows);
+    let e = c.manifest_entry("r.xlsx");
+    let missing: Vec<(&str, &str)> = e["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["code"] == "missing-question")
+        .map(|w| (w["ref"].as_str().unwrap(), w["message"].as_str().unwrap()))
+        .collect();
+    let row = at + 3;
+    let refs: Vec<&str> = missing.iter().map(|m| m.0).collect();
+    assert_eq!(
+        refs,
+        [format!("Answers!C{row}"), format!("Answers!C{}", row + 1), format!("Answers!C{}", last + 2)],
+        "{e}"
+    );
+    assert!(missing[0].1.contains("\"UNTOC 5.1\", which is not a question id"), "{missing:?}");
+    assert!(missing[1].1.contains(&format!("id cell Answers!A{} is empty", row + 1)), "{missing:?}");
+    assert!(missing[2].1.contains("Law 2026-12"), "{missing:?}");
+    let compliance = compliance_row(&c, "FRA", "UNTOC-2026");
+    assert_eq!(compliance["required_missing"], "UNTOC.5.1", "{compliance:?}");
+}
+
 fn with_comment_table(c: &TestCycle, rows: Vec<Vec<V>>) {
     ReturnSheet::new("UNTOC-2026", "FRA", V::D(2026, 3, 1), "en")
         .table("Answers", vec!["id", "question", "answer", "assistance", "comment"], rows)
@@ -554,7 +591,7 @@ fn with_comment_table(c: &TestCycle, rows: Vec<Vec<V>>) {
     c.run(&[]);
 }
 
-/// A valid return plus a sheet with cells at A1 and XFD1048576./// A valid return plus a sheet with cells at A1 and XFD1048576.
+/// A valid return plus a sheet with cells at A1 and XFD1048576.
 fn sparse_giant(c: &TestCycle) {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet().set_name("Cover").unwrap();

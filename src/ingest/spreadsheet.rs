@@ -436,6 +436,8 @@ impl<'v> ReturnBuilder<'v> {
                 self.flush_unread(header.as_ref());
                 *header = Some(h);
                 self.saw_header = true;
+            } else if let Some(h) = header.as_ref() {
+                self.answer_without_id(sheet, row, cells, h);
             }
             return;
         };
@@ -515,6 +517,35 @@ impl<'v> ReturnBuilder<'v> {
             unknown_marks,
             comment,
         });
+    }
+
+    /// A row under a table whose id cell holds no question id (empty, or
+    /// `UNTOC 5.3`, `5.3`), with a value in the answer or assistance column:
+    /// a State's answer that SPEC 4 does not make one. It is not read, and
+    /// says so (SPEC 6.1), once per row. Titles and notes in other columns
+    /// are the template's layout, and pass.
+    fn answer_without_id(&mut self, sheet: &Arc<str>, row: u32, cells: &[Cell], h: &Header) {
+        let Some(&id_col) = h.columns.get(&ColumnKey::Id) else { return };
+        let Some((col, value)) = [ColumnKey::Answer, ColumnKey::Assistance]
+            .iter()
+            .filter_map(|k| h.columns.get(k))
+            .find_map(|&col| cells.iter().find(|c| c.1 == col && !c.2.is_blank()).map(|c| (col, &c.2)))
+        else {
+            return;
+        };
+        let id_cell = SourceRef::cell_in(sheet, row, id_col);
+        let why = match text_at(cells, id_col).map(str::trim).filter(|t| !t.is_empty()) {
+            Some(t) => format!("its id cell {id_cell} holds {}, which is not a question id", Quoted(t)),
+            None => format!("its id cell {id_cell} is empty"),
+        };
+        self.out.problems.push(Problem::warning(
+            "missing-question",
+            SourceRef::cell_in(sheet, row, col),
+            format!(
+                "{} is on a row of the answer table, but {why}: not read (an answer row holds its question id, such as UNTOC.5.1)",
+                Quoted(&value.to_string())
+            ),
+        ));
     }
 
     /// Recognises a header row; reports one that names `id` without `answer`.

@@ -263,7 +263,16 @@ pub fn bind<'s>(
     });
 
     let submitted = get(CoverKey::Submitted).and_then(|f| match scalar::date(&f.value) {
-        Ok(d) => Some(d),
+        Ok(d) => {
+            if let Some(note) = scalar::date_note(&f.value) {
+                problems.push(Problem::warning(
+                    "stray-text",
+                    f.source.clone(),
+                    format!("submission date: read as {d}; the text after it, {}, is not read", Quoted(note)),
+                ));
+            }
+            Some(d)
+        }
         Err(e) => {
             problems.push(Problem::error(
                 "invalid-value",

@@ -1174,3 +1174,24 @@ fn unread_attributes_and_loose_text_are_warnings() {
     assert_eq!(stray[0].0, "/return");
     assert!(stray[0].1.contains("see the annex"), "{stray:?}");
 }
+
+#[test]
+fn text_after_the_submission_date_is_a_warning_and_the_date_is_read() {
+    let native = r#"<?xml version="1.0" encoding="UTF-8"?>
+<return xmlns="urn:art32:return:1" questionnaire="UNTOC-2026" version="1" language="en">
+  <state code="FRA">France</state>
+  <submitted>2026-03-01 (revised 4 March)</submitted>
+  <answer question="UNTOC.5.1">yes</answer>
+</return>
+"#;
+    let cycle = with_files(&[("dated.xml", native)]);
+    let e = cycle.manifest_entry("dated.xml");
+    let stray = warnings_coded(&e, "stray-text");
+    assert_eq!(stray.len(), 1, "{e}");
+    assert_eq!(stray[0].0, "/return/submitted[1]");
+    assert!(stray[0].1.contains("\"(revised 4 March)\""), "{stray:?}");
+    let compliance = cycle.csv("compliance.csv");
+    let row = compliance.iter().find(|r| r["iso3"] == "FRA" && r["questionnaire"] == "UNTOC-2026").unwrap();
+    assert_eq!(row["submitted"], "2026-03-01", "{row:?}");
+    assert!(!row["flags"].contains("undated"), "{row:?}");
+}

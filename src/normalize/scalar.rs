@@ -45,6 +45,19 @@ pub fn date(value: &RawValue) -> Result<Date, String> {
     }
 }
 
+/// The text after an ISO date that is not a time of day (`2026-03-01
+/// (revised)`): [`date`] reads the date and leaves that text, which a
+/// submission date reports as not read.
+pub fn date_note(value: &RawValue) -> Option<&str> {
+    let RawValue::Text(t) = value else { return None };
+    let t = t.trim();
+    let rest = t.get(10..).filter(|_| t.get(..10).and_then(Date::parse_iso).is_some())?;
+    let after = rest.strip_prefix([' ', 'T'])?.trim();
+    let time = after.starts_with(|c: char| c.is_ascii_digit())
+        && after.bytes().all(|b| b.is_ascii_digit() || b":.,+-Z ".contains(&b));
+    (!after.is_empty() && !time).then_some(after)
+}
+
 /// A time zone after a date, as XML Schema's `xs:date` writes it
 /// (`2026-06-30Z`, `2026-06-30+02:00`): the date is the date.
 fn is_zone(rest: &str) -> bool {
@@ -175,6 +188,22 @@ mod tests {
 
     fn t(s: &str) -> RawValue {
         RawValue::Text(s.into())
+    }
+
+    #[test]
+    fn text_after_a_date_that_is_no_time_is_its_note() {
+        assert_eq!(date_note(&t("2026-03-01 (revised 4 March)")), Some("(revised 4 March)"));
+        assert_eq!(date_note(&t("2026-03-01 final")), Some("final"));
+        for plain in [
+            "2026-03-01",
+            "2026-03-01 10:30",
+            "2026-03-01T10:30:00.5+02:00",
+            "2026-03-01 10:30:00 Z",
+            "01/03/2026",
+        ] {
+            assert_eq!(date_note(&t(plain)), None, "{plain}");
+        }
+        assert_eq!(date_note(&RawValue::Int(46082)), None);
     }
 
     #[test]

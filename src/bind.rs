@@ -181,23 +181,40 @@ pub fn bind<'s>(
         r
     };
 
-    let version = match get(CoverKey::Version) {
+    // KoboToolbox replaces a form's version with its own count of
+    // deployments and their date (`3 (2026-03-01 10:00:00)`): no template
+    // version, so a submission of it is read as one without.
+    let (declared, kobo) = match get(CoverKey::Version) {
+        Some(f) if kobo_version(&text(f)) => (None, Some(f)),
+        other => (other, None),
+    };
+    let version = match declared {
         None if !questionnaire.accepts.contains(&questionnaire.version) => {
             // Read as the template's version, which this cycle does not accept.
             let accepted: Vec<String> = questionnaire.accepts.iter().map(u32::to_string).collect();
             return Err(reject_q(format!(
                 "{}: no template version, and version {} of {} (the template's) is not accepted this cycle (accepted: {})",
-                q_field.source.located(),
+                kobo.map_or(&q_field.source, |f| &f.source).located(),
                 questionnaire.version,
                 questionnaire.id,
                 accepted.join(", ")
             )));
         }
         None => {
+            let message = match kobo {
+                Some(f) => format!(
+                    "version {} is KoboToolbox's count of deployments and their date, not the template's version; read as version {}",
+                    Quoted(&text(f)),
+                    questionnaire.version
+                ),
+                None => {
+                    format!("no template version on the cover; read as version {}", questionnaire.version)
+                }
+            };
             problems.push(Problem::warning(
                 "missing-version",
-                q_field.source.clone(),
-                format!("no template version on the cover; read as version {}", questionnaire.version),
+                kobo.map_or(&q_field.source, |f| &f.source).clone(),
+                message,
             ));
             questionnaire.version
         }
@@ -325,4 +342,16 @@ pub fn named(named: &crate::ingest::xml::Named, ctx: &BindContext<'_>) -> (Optio
 
 fn state_ref(p: &Party, f: &RawField) -> StateRef {
     StateRef { iso3: p.iso3.clone(), source: f.source.clone() }
+}
+
+/// A version as KoboToolbox writes it on the forms it deploys: the number
+/// of deployments, then their date in parentheses (`3 (2026-03-01
+/// 10:00:00)`).
+fn kobo_version(text: &str) -> bool {
+    let t = text.trim();
+    let Some((count, rest)) = t.split_once(" (") else { return false };
+    let date = rest.strip_suffix(')').and_then(|r| r.get(..10));
+    !count.is_empty()
+        && count.bytes().all(|b| b.is_ascii_digit())
+        && date.and_then(crate::model::Date::parse_iso).is_some()
 }

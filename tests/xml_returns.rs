@@ -1195,3 +1195,26 @@ fn text_after_the_submission_date_is_a_warning_and_the_date_is_read() {
     assert_eq!(row["submitted"], "2026-03-01", "{row:?}");
     assert!(!row["flags"].contains("undated"), "{row:?}");
 }
+
+#[test]
+fn a_kobo_deployment_version_is_read_as_no_template_version() {
+    // KoboToolbox writes its own count of deployments and their date as the
+    // form's version: the submission names no template version.
+    let kobo = odk("uuid:k1", None, "2026-03-01", "oui")
+        .replace(r#"orx:version="1""#, r#"version="3 (2026-03-01 10:00:00)""#);
+    let bad =
+        odk("uuid:k2", None, "2026-03-01", "oui").replace(r#"orx:version="1""#, r#"version="3 (draft)""#);
+    let cycle = with_files(&[("kobo.xml", &kobo), ("other.xml", &bad)]);
+    let e = cycle.manifest_entry("kobo.xml");
+    assert_eq!(e["status"], "accepted", "{e}");
+    let missing = warnings_coded(&e, "missing-version");
+    assert_eq!(missing.len(), 1, "{e}");
+    assert_eq!(missing[0].0, "/data/@version");
+    assert!(
+        missing[0].1.contains("KoboToolbox") && missing[0].1.contains("read as version 1"),
+        "{missing:?}"
+    );
+    // Any other text is still no version.
+    let (status, reason) = status_reason(&cycle, "other.xml");
+    assert_eq!((status.as_str(), reason.as_deref()), ("rejected", Some("unknown-questionnaire")));
+}

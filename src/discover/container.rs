@@ -527,6 +527,23 @@ impl<'a> Sink<'a> {
                 ));
             }
         }
+        if let Some(scan) = &self.strings {
+            // What calamine will hold for the strings: their text (at most the
+            // part) and a String for each one.
+            let cost = scan.elements.saturating_mul(STRING_COST).saturating_add(self.written);
+            if cost > limits.max_text_bytes {
+                return Err(Rejection::new(
+                    Reason::TooLarge,
+                    format!(
+                        "the shared strings part {name:?} holds {} strings in {} bytes: reading them takes about {} MB, over the limit for text of {}",
+                        scan.elements,
+                        self.written,
+                        cost.div_ceil(1_000_000),
+                        mib(limits.max_text_bytes)
+                    ),
+                ));
+            }
+        }
         if let Some(scan) = &self.records {
             if let Some(len) = scan.long_name {
                 return Err(Rejection::new(
@@ -626,6 +643,11 @@ struct CountScan {
     /// The end of the previous chunk, where a match may continue.
     carry: Vec<u8>,
     max: u64,
+    /// The `<si>` elements seen: calamine holds a `String` for each, even
+    /// an empty `<si/>` (13 million of them, 67 MB stored, took 592 MB).
+    elements: u64,
+    /// The last bytes of the previous chunk, where an `<si` may begin.
+    tail: Vec<u8>,
 }
 
 /// What follows `uniqueCount`.
@@ -636,8 +658,42 @@ enum CountAt {
     NotACount,
 }
 
+/// What calamine holds for each shared string besides its text, in bytes
+/// (a `String` and its share of the vector's growth), as the xls reader
+/// counts it.
+const STRING_COST: u64 = 32;
+
+/// Whether `at` in `data` opens a `<si>` element: `<si` then `>`, `/` or
+/// white space.
+fn opens_si(data: &[u8], at: usize) -> bool {
+    data.get(at..at + 3) == Some(b"<si")
+        && matches!(data.get(at + 3), Some(b'>' | b'/' | b' ' | b'\t' | b'\r' | b'\n'))
+}
+
 impl CountScan {
+    /// Counts the `<si` openings in a chunk. One is counted once its fourth
+    /// byte is seen: those that begin in the last three bytes are decided
+    /// with the next chunk, from [`CountScan::tail`].
+    fn count_elements(&mut self, buf: &[u8]) {
+        let mut joined = std::mem::take(&mut self.tail);
+        let carried = joined.len();
+        joined.extend_from_slice(&buf[..buf.len().min(3)]);
+        self.elements +=
+            (0..carried).filter(|&at| at + 3 < joined.len() && opens_si(&joined, at)).count() as u64;
+        self.elements += memchr::memmem::find_iter(buf, b"<si")
+            .filter(|&at| at + 3 < buf.len() && opens_si(buf, at))
+            .count() as u64;
+        // The last three bytes of all that was seen: the openings not decided.
+        if buf.len() >= 3 {
+            self.tail = buf[buf.len() - 3..].to_vec();
+        } else {
+            let from = joined.len().saturating_sub(3);
+            self.tail = joined.split_off(from);
+        }
+    }
+
     fn feed(&mut self, buf: &[u8]) {
+        self.count_elements(buf);
         let joined;
         let data: &[u8] = if self.carry.is_empty() {
             buf
@@ -1182,6 +1238,48 @@ pub(crate) mod tests {
         }
         assert_eq!(scan.max, u64::MAX);
         assert!(scan.carry.len() <= MAX_COUNT_TAIL + 16);
+    }
+
+    #[test]
+    fn shared_strings_are_counted_across_chunk_boundaries() {
+        let text = b"<sst><si><t>a</t></si><si/><si ><t>sign</t></si><sib/><si\n/><x:si/><t><si</t></sst>";
+        let want = 4;
+        for split in 0..text.len() {
+            for split2 in split..text.len() {
+                let mut scan = CountScan::default();
+                scan.feed(&text[..split]);
+                scan.feed(&text[split..split2]);
+                scan.feed(&text[split2..]);
+                assert_eq!(scan.elements, want, "split at {split}, {split2}");
+            }
+        }
+        let mut scan = CountScan::default();
+        for b in text.iter() {
+            scan.feed(std::slice::from_ref(b));
+        }
+        assert_eq!(scan.elements, want, "byte by byte");
+    }
+
+    #[test]
+    fn millions_of_empty_shared_strings_are_too_large() {
+        // 3 million `<si/>` (15 MB stored): calamine would hold a String for
+        // each, about 96 MB, over a 64 MiB limit for text.
+        let mut sst = String::from("<sst>");
+        sst.push_str(&"<si/>".repeat(3_000_000));
+        sst.push_str("</sst>");
+        let xlsx =
+            deflated_zip(&[("xl/workbook.xml", b"<workbook/>"), ("xl/sharedStrings.xml", sst.as_bytes())]);
+        let mut archive = zip::ZipArchive::new(Cursor::new(xlsx.as_slice())).unwrap();
+        let limits = Limits { max_zip_ratio: u64::MAX, ..Limits::default() };
+        let err = check_spreadsheet(xlsx.as_slice(), &mut archive, &limits).unwrap_err();
+        assert_eq!(err.reason, Reason::TooLarge, "{}", err.message);
+        assert!(err.message.contains("3000000 strings"), "{}", err.message);
+        // A workbook's usual few hundred strings pass.
+        let small = format!("<sst>{}</sst>", "<si><t>Yes</t></si>".repeat(500));
+        let xlsx =
+            deflated_zip(&[("xl/workbook.xml", b"<workbook/>"), ("xl/sharedStrings.xml", small.as_bytes())]);
+        let mut archive = zip::ZipArchive::new(Cursor::new(xlsx.as_slice())).unwrap();
+        assert!(check_spreadsheet(xlsx.as_slice(), &mut archive, &Limits::default()).is_ok());
     }
 
     #[test]

@@ -47,6 +47,17 @@ fn the_page_is_self_contained_and_shows_the_figures() {
     assert!(html.contains(&format!("<span class=\"n\" id=\"figure-returns\">{accepted}</span>")));
     let missing = s["compliance"]["missing"].as_u64().unwrap();
     assert!(html.contains(&format!("id=\"figure-missing\">{missing}</span>")));
+    // The rate counts returned questionnaires, complete or not: its caption
+    // says so (it said "obligations met", which an incomplete one is not).
+    let (required, returned) =
+        s["reporting_by_instrument"].as_object().unwrap().values().fold((0, 0), |(q, r), v| {
+            (q + v["required"].as_u64().unwrap(), r + v["returned"].as_u64().unwrap())
+        });
+    let rate = format!("{}%", (returned * 100 + required / 2) / required);
+    assert!(
+        html.contains(&format!("id=\"figure-rate\">{rate}</span>of required questionnaires returned</li>")),
+        "{rate}"
+    );
     assert!(html.contains("<svg role=\"img\""), "bar charts are inline SVG");
     assert!(html.contains("<title id=\"t-instrument\">"), "charts have titles");
     assert!(html.contains("<th scope=\"col\">"), "tables have header cells");

@@ -17,7 +17,8 @@ pub struct Phrases {
     pub headline: &'static str,
     /// Figure caption: returns accepted.
     pub fig_returns: &'static str,
-    /// Figure caption, after a percentage: reporting obligations met.
+    /// Figure caption, after a percentage: required questionnaires returned
+    /// (complete or not: the next figures tell them apart).
     pub fig_rate: &'static str,
     /// Figure caption: obligations complete.
     pub fig_complete: &'static str,
@@ -193,7 +194,7 @@ static EN: Phrases = Phrases {
     cycle_sub: "Returns under article 32(5) of the Convention. Deadline {deadline}; States parties bound as of {as_of}.",
     headline: "Headline figures",
     fig_returns: "returns accepted",
-    fig_rate: "of reporting obligations met",
+    fig_rate: "of required questionnaires returned",
     fig_complete: "obligations complete",
     fig_incomplete: "obligations incomplete",
     fig_missing: "obligations missing",
@@ -266,7 +267,7 @@ static FR: Phrases = Phrases {
     cycle_sub: "Réponses au titre du paragraphe 5 de l’article 32 de la Convention. Date limite\u{a0}: {deadline}\u{a0}; États parties liés au {as_of}.",
     headline: "Chiffres clés",
     fig_returns: "réponses acceptées",
-    fig_rate: "des obligations de rapport remplies",
+    fig_rate: "des questionnaires requis renvoyés",
     fig_complete: "réponses complètes",
     fig_incomplete: "réponses incomplètes",
     fig_missing: "réponses non reçues",
@@ -339,7 +340,7 @@ static ES: Phrases = Phrases {
     cycle_sub: "Respuestas presentadas con arreglo al artículo 32, párrafo 5, de la Convención. Plazo: {deadline}; Estados partes a {as_of}.",
     headline: "Cifras principales",
     fig_returns: "respuestas aceptadas",
-    fig_rate: "de las obligaciones de presentación de informes cumplidas",
+    fig_rate: "de los cuestionarios requeridos presentados",
     fig_complete: "respuestas completas",
     fig_incomplete: "respuestas incompletas",
     fig_missing: "respuestas no presentadas",
@@ -412,7 +413,7 @@ static RU: Phrases = Phrases {
     cycle_sub: "Ответы, представленные в соответствии с пунктом 5 статьи 32 Конвенции. Срок представления: {deadline}; государства-участники по состоянию на {as_of}.",
     headline: "Основные показатели",
     fig_returns: "принятые ответы",
-    fig_rate: "обязательств по представлению отчетности выполнено",
+    fig_rate: "обязательных вопросников представлено",
     fig_complete: "полные ответы",
     fig_incomplete: "неполные ответы",
     fig_missing: "непредставленные ответы",
@@ -485,7 +486,7 @@ static ZH: Phrases = Phrases {
     cycle_sub: "根据《公约》第32条第5款提交的答复。截止日期：{deadline}；缔约国范围以{as_of}为准。",
     headline: "主要数据",
     fig_returns: "已接受的答复",
-    fig_rate: "报告义务已履行",
+    fig_rate: "的必需问卷已提交",
     fig_complete: "完整答复",
     fig_incomplete: "不完整答复",
     fig_missing: "未提交答复",
@@ -558,7 +559,7 @@ static AR: Phrases = Phrases {
     cycle_sub: "الردود المقدمة بموجب الفقرة 5 من المادة 32 من الاتفاقية. الموعد النهائي: {deadline}؛ الدول الأطراف في {as_of}.",
     headline: "الأرقام الرئيسية",
     fig_returns: "الردود المقبولة",
-    fig_rate: "من التزامات الإبلاغ مستوفاة",
+    fig_rate: "من الاستبيانات المطلوبة أُعيدت",
     fig_complete: "الردود المكتملة",
     fig_incomplete: "الردود غير المكتملة",
     fig_missing: "الردود غير المقدمة",

@@ -59,18 +59,20 @@ pub trait Output: Send + Sync {
     fn write(&self, run: &RunOutput<'_>, w: &mut dyn Write) -> io::Result<()>;
 }
 
-/// Every output of a run, in the order they are written.
+/// Every output of a run, the longest to write first: they are written in
+/// parallel, and report.xlsx (about half of the writing) started last
+/// finished last, after the others.
 pub fn outputs() -> Vec<Box<dyn Output>> {
     vec![
+        Box::new(report_xlsx::ReportXlsx),
+        Box::new(answers::AnswersCsv),
         Box::new(needs::NeedsCsv),
         Box::new(needs::NeedsJsonl),
-        Box::new(answers::AnswersCsv),
+        Box::new(report_html::ReportHtml),
+        Box::new(manifest::ManifestJsonl),
         Box::new(compliance::ComplianceCsv),
         Box::new(compliance::FollowupCsv),
-        Box::new(manifest::ManifestJsonl),
         Box::new(summary::SummaryJson),
-        Box::new(report_xlsx::ReportXlsx),
-        Box::new(report_html::ReportHtml),
     ]
 }
 

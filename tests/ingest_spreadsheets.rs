@@ -584,6 +584,26 @@ fn an_answer_on_a_row_without_a_question_id_is_a_missing_question_warning() {
     assert_eq!(compliance["required_missing"], "UNTOC.5.1", "{compliance:?}");
 }
 
+#[test]
+fn right_to_left_marks_around_question_ids_are_ignored() {
+    // An Arabic sheet wraps what is typed in it between right-to-left marks.
+    let c = TestCycle::new();
+    let rows: Vec<Vec<V>> = full_answers("UNTOC-2026", &[])
+        .into_iter()
+        .map(|mut r| {
+            if let V::T(id) = &r[0] {
+                r[0] = V::T(format!("\u{200F}{id}\u{200F}"));
+            }
+            r
+        })
+        .collect();
+    with_comment_table(&c, rows);
+    let e = c.manifest_entry("r.xlsx");
+    assert_eq!(e["status"], "accepted", "{e}");
+    let compliance = compliance_row(&c, "FRA", "UNTOC-2026");
+    assert_eq!(compliance["status"], "complete", "{compliance:?}");
+}
+
 fn with_comment_table(c: &TestCycle, rows: Vec<Vec<V>>) {
     ReturnSheet::new("UNTOC-2026", "FRA", V::D(2026, 3, 1), "en")
         .table("Answers", vec!["id", "question", "answer", "assistance", "comment"], rows)

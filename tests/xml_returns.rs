@@ -1218,3 +1218,21 @@ fn a_kobo_deployment_version_is_read_as_no_template_version() {
     let (status, reason) = status_reason(&cycle, "other.xml");
     assert_eq!((status.as_str(), reason.as_deref()), ("rejected", Some("unknown-questionnaire")));
 }
+
+#[test]
+fn right_to_left_marks_around_ids_are_ignored() {
+    let native = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>
+<return xmlns=\"urn:art32:return:1\" questionnaire=\"\u{200F}UNTOC-2026\u{200F}\" version=\"1\" language=\"ar\">
+  <state code=\"FRA\">France</state>
+  <submitted>2026-03-01</submitted>
+  <answer question=\"\u{200F}UNTOC.5.1\u{200F}\">نعم</answer>
+</return>
+";
+    let cycle = with_files(&[("rlm-ids.xml", native)]);
+    let e = cycle.manifest_entry("rlm-ids.xml");
+    assert_eq!(e["status"], "accepted", "{e}");
+    assert_eq!(e["questionnaire"], "UNTOC-2026", "{e}");
+    let a = by_question(&cycle.csv("answers.csv"));
+    assert_eq!(a["UNTOC.5.1"]["status"], "valid", "{a:?}");
+    assert_eq!(a["UNTOC.5.1"]["value"], "yes");
+}

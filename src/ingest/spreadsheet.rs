@@ -34,16 +34,15 @@ pub(crate) static ID_CELL: LazyLock<Option<Regex>> =
 
 /// The question id an id cell holds, if it holds one: as typed, or as NFKC
 /// reads it (`ＴＩＰ.８.１`, typed with an East Asian input method, is
-/// `TIP.8.1`; SPEC 3.4).
+/// `TIP.8.1`; SPEC 3.4), and without the invisible characters that
+/// right-to-left text brings (`\u{200F}TIP.8.1\u{200F}`).
 fn question_id(text: &str) -> Option<String> {
     let t = text.trim();
     if t.is_ascii() {
         return matches(&ID_CELL, t).then(|| t.to_owned());
     }
-    use unicode_normalization::UnicodeNormalization;
-    let n: String = t.nfkc().collect();
-    let n = n.trim();
-    matches(&ID_CELL, n).then(|| n.to_owned())
+    let n = crate::normalize::fold::nfkc_visible(t);
+    matches(&ID_CELL, &n).then_some(n)
 }
 
 /// One sparse cell: zero-based row, column, value.

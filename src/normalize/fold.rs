@@ -31,6 +31,15 @@ fn is_invisible(c: char) -> bool {
     )
 }
 
+/// An identifier as NFKC reads it, without invisible format characters,
+/// trimmed: `\u{200F}ＴＩＰ．５．１\u{200F}`, typed in an Arabic sheet with an
+/// East Asian input method, is `TIP.5.1`. Case is left as it is.
+pub fn nfkc_visible(s: &str) -> String {
+    let n: String = s.nfkc().filter(|c| !is_invisible(*c)).collect();
+    let t = n.trim();
+    if t.len() == n.len() { n } else { t.to_owned() }
+}
+
 /// Punctuation stripped from both ends of a folded string.
 fn is_edge_punctuation(c: char) -> bool {
     (c.is_ascii_punctuation() && c != '#')
@@ -246,6 +255,12 @@ mod tests {
         assert_eq!(fold("Oui\u{2060}"), "oui");
         assert_eq!(fold("for\u{00AD}ma\u{200D}tion"), "formation");
         assert_eq!(fold("\u{202B}\u{200C}"), "");
+    }
+
+    #[test]
+    fn identifiers_lose_invisible_characters_and_width_but_keep_case() {
+        assert_eq!(super::nfkc_visible("\u{200F}ＴＩＰ．５．１\u{200F}"), "TIP.5.1");
+        assert_eq!(super::nfkc_visible(" \u{2068}Tip.5.1\u{2069} "), "Tip.5.1");
     }
 
     #[test]

@@ -53,8 +53,20 @@ pub fn date_note(value: &RawValue) -> Option<&str> {
     let t = t.trim();
     let rest = t.get(10..).filter(|_| t.get(..10).and_then(Date::parse_iso).is_some())?;
     let after = rest.strip_prefix([' ', 'T'])?.trim();
-    let time = after.starts_with(|c: char| c.is_ascii_digit())
-        && after.bytes().all(|b| b.is_ascii_digit() || b":.,+-Z ".contains(&b));
+    // A time: digits and separators, then perhaps AM/PM and a zone by name
+    // (`10:00:00 UTC`, `10:00 AM`, `09:30 CET+1`), as exports write them.
+    let clock = after.bytes().take_while(|b| b.is_ascii_digit() || b":.,+-Z ".contains(b)).count();
+    let zone_word = |w: &str| {
+        let letters = w.bytes().take_while(u8::is_ascii_uppercase).count();
+        w.eq_ignore_ascii_case("am")
+            || w.eq_ignore_ascii_case("pm")
+            || ((1..=5).contains(&letters)
+                && w[letters..].strip_prefix(['+', '-']).map_or(letters == w.len(), |o| {
+                    !o.is_empty() && o.bytes().all(|b| b.is_ascii_digit() || b == b':')
+                }))
+    };
+    let time =
+        after.starts_with(|c: char| c.is_ascii_digit()) && after[clock..].split_whitespace().all(zone_word);
     (!after.is_empty() && !time).then_some(after)
 }
 
@@ -194,11 +206,17 @@ mod tests {
     fn text_after_a_date_that_is_no_time_is_its_note() {
         assert_eq!(date_note(&t("2026-03-01 (revised 4 March)")), Some("(revised 4 March)"));
         assert_eq!(date_note(&t("2026-03-01 final")), Some("final"));
+        assert_eq!(date_note(&t("2026-03-01 10:00 (draft)")), Some("10:00 (draft)"));
+        assert_eq!(date_note(&t("2026-03-01 10:00 final UTC")), Some("10:00 final UTC"));
         for plain in [
             "2026-03-01",
             "2026-03-01 10:30",
             "2026-03-01T10:30:00.5+02:00",
             "2026-03-01 10:30:00 Z",
+            "2026-03-01T10:00:00 UTC",
+            "2026-03-01 10:00:00 GMT+2",
+            "2026-03-01 10:00 AM",
+            "2026-03-01 10:00 pm CET",
             "01/03/2026",
         ] {
             assert_eq!(date_note(&t(plain)), None, "{plain}");

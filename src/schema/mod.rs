@@ -121,11 +121,10 @@ impl Schemas {
         if found.is_some() || id.is_ascii() {
             return found;
         }
-        // Typed in full-width characters (`ＵＮＴＯＣ－２０２６`): as NFKC reads it.
-        use unicode_normalization::UnicodeNormalization;
-        let id: String = id.nfkc().collect();
-        let id = id.trim();
-        self.questionnaires.iter().find(|q| q.id.eq_ignore_ascii_case(id))
+        // Typed in full-width characters (`ＵＮＴＯＣ－２０２６`), or between
+        // right-to-left marks: as NFKC reads it, without them.
+        let id = crate::normalize::fold::nfkc_visible(id);
+        self.questionnaires.iter().find(|q| q.id.eq_ignore_ascii_case(&id))
     }
 
     /// Loads and checks every `*.toml` of `dir` (`vocabulary.toml` and questionnaires).

@@ -178,10 +178,10 @@ impl Questionnaire {
     /// The question with this id (exact, or ignoring ASCII case).
     pub fn question(&self, id: &str) -> Option<(usize, &Question)> {
         let i = self.index.get(id).or_else(|| self.index.get(&id.to_ascii_uppercase())).or_else(|| {
-            // Typed in full-width letters, or another form NFKC reads as the id.
-            use unicode_normalization::UnicodeNormalization;
+            // Typed in full-width letters, or another form NFKC reads as the
+            // id, or between right-to-left marks.
             (!id.is_ascii())
-                .then(|| id.nfkc().collect::<String>().trim().to_ascii_uppercase())
+                .then(|| crate::normalize::fold::nfkc_visible(id).to_ascii_uppercase())
                 .and_then(|n| self.index.get(&n))
         })?;
         Some((*i, &self.questions[*i]))

@@ -492,7 +492,7 @@ pub fn judge(rel: &str, bytes: &[u8], limits: &Limits) -> (Format, Verdict, Opti
             Format::Unknown,
             Verdict::Reject(Rejection::new(Reason::EmptyFile, "the file is empty (0 bytes)")),
         ),
-        Sniffed::Refused(r) if is_return_ext || ext.is_empty() => (Format::Unknown, Verdict::Reject(r)),
+        Sniffed::Refused(format, r) if is_return_ext || ext.is_empty() => (format, Verdict::Reject(r)),
         Sniffed::BrokenZip(e) if is_return_ext => (
             Format::Unknown,
             Verdict::Reject(Rejection::new(
@@ -538,8 +538,10 @@ enum Sniffed {
     Encrypted,
     Empty,
     BrokenZip(String),
-    /// A zip container over a limit (entry count, sizes, ratio, DOCTYPE).
-    Refused(Rejection),
+    /// A file over a limit (a zip container's entry count, sizes, ratio,
+    /// DOCTYPE, strings), with its format when its content told it (the
+    /// parts a zip container lists).
+    Refused(Format, Rejection),
     Other,
 }
 
@@ -560,12 +562,9 @@ fn sniff(bytes: &[u8], ext: &str, limits: &Limits) -> Sniffed {
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
         // Count the entries before the zip crate indexes them all.
         if let Err(r) = container::check_entry_count(bytes, limits) {
-            return Sniffed::Refused(r);
+            return Sniffed::Refused(Format::Unknown, r);
         }
-        return match sniff_zip(bytes, ext, limits) {
-            Ok(sniffed) => sniffed,
-            Err(r) => Sniffed::Refused(r),
-        };
+        return sniff_zip(bytes, ext, limits);
     }
     if bytes.starts_with(&CFB_MAGIC) {
         // Directory entry names are UTF-16LE: an encrypted OOXML package is a
@@ -583,10 +582,13 @@ fn sniff(bytes: &[u8], ext: &str, limits: &Limits) -> Sniffed {
         return Sniffed::Format(Format::Xml);
     }
     if ext == "xls" && is_biff2_to_4(bytes) {
-        return Sniffed::Refused(Rejection::new(
-            Reason::UnsupportedFormat,
-            "an Excel 2.x-4.0 worksheet (BIFF2-4), which art32 does not read: ask for the return as .xlsx (or open this file and save it so)",
-        ));
+        return Sniffed::Refused(
+            Format::Unknown,
+            Rejection::new(
+                Reason::UnsupportedFormat,
+                "an Excel 2.x-4.0 worksheet (BIFF2-4), which art32 does not read: ask for the return as .xlsx (or open this file and save it so)",
+            ),
+        );
     }
     Sniffed::Other
 }
@@ -612,12 +614,13 @@ fn looks_like_xml(bytes: &[u8]) -> bool {
     b.iter().find(|c| !c.is_ascii_whitespace()) == Some(&b'<')
 }
 
-/// Tells a zip container's format; a spreadsheet is then held to the zip
-/// limits (an `Err` is the rejection).
-fn sniff_zip(bytes: &[u8], ext: &str, limits: &Limits) -> Result<Sniffed, Rejection> {
+/// Tells a zip container's format by the parts it lists; a spreadsheet is
+/// then held to the zip limits, and one over them is refused as the format
+/// it is.
+fn sniff_zip(bytes: &[u8], ext: &str, limits: &Limits) -> Sniffed {
     let mut archive = match zip::ZipArchive::new(Cursor::new(bytes)) {
         Ok(a) => a,
-        Err(e) => return Ok(Sniffed::BrokenZip(e.to_string())),
+        Err(e) => return Sniffed::BrokenZip(e.to_string()),
     };
     // A part's name as calamine looks it up: any case, and `\` read as `/`
     // (Windows' Compress-Archive writes `xl\workbook.xml`).
@@ -636,16 +639,17 @@ fn sniff_zip(bytes: &[u8], ext: &str, limits: &Limits) -> Result<Sniffed, Reject
         let mime_ok =
             bytes.get(30..).is_some_and(|b| contains(&b[..b.len().min(120)], b"opendocument.spreadsheet"));
         if !(mime_ok || ext == "ods") {
-            return Ok(Sniffed::Other);
+            return Sniffed::Other;
         }
         Format::Ods
     } else {
-        return Ok(Sniffed::Other);
+        return Sniffed::Other;
     };
-    Ok(match container::check_spreadsheet(bytes, &mut archive, limits)? {
-        Some(copy) => Sniffed::Unpacked(format, copy),
-        None => Sniffed::Format(format),
-    })
+    match container::check_spreadsheet(bytes, &mut archive, limits) {
+        Ok(Some(copy)) => Sniffed::Unpacked(format, copy),
+        Ok(None) => Sniffed::Format(format),
+        Err(r) => Sniffed::Refused(format, r),
+    }
 }
 
 #[cfg(test)]

@@ -247,6 +247,16 @@ fn zip_limits_follow_their_flags() {
     let e = c.manifest_entry("ratio.xlsx");
     assert_eq!(status_reason(&e), ("rejected".into(), "zip-bomb".into()));
     assert!(e["message"].as_str().unwrap().contains("xl/worksheets/sheet1.xml"), "{e}");
+    // The parts the container lists tell its format, whatever its name:
+    // the manifest names it though the file is refused (SPEC 2).
+    let c = TestCycle::new();
+    std::fs::copy(hostile_dir().join("zip-bomb-ratio.xlsx"), c.inbox("ratio")).unwrap();
+    std::fs::copy(hostile_dir().join("too-many-entries.xlsx"), c.inbox("many.xlsx")).unwrap();
+    c.run(&[]);
+    let e = c.manifest_entry("ratio");
+    assert_eq!((e["format"].as_str(), status_reason(&e).1.as_str()), (Some("xlsx"), "zip-bomb"), "{e}");
+    // Refused before its parts are listed: no format to tell.
+    assert_eq!(c.manifest_entry("many.xlsx")["format"], "unknown");
 }
 
 #[test]

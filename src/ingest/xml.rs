@@ -7,7 +7,8 @@
 //! count, attribute count and text length are capped, a `<!DOCTYPE` is
 //! rejected, and no entity other than the five predefined ones and character
 //! references is ever expanded. The tree is then read by element names, in any
-//! order; unknown elements are warnings with their line.
+//! order; unknown elements, and unknown attributes and loose text in a native
+//! return, are warnings with their path.
 
 use quick_xml::NsReader;
 use quick_xml::events::{BytesStart, Event};
@@ -567,8 +568,9 @@ fn parse(text: &str, limits: &Limits) -> Result<Vec<Node>, Rejection> {
                     ));
                 }
                 let line = lines.at(start);
-                // Only the root's namespace is looked at (a native return's
-                // must be RETURN_NS).
+                // The root keeps its namespace (a native return's should be
+                // RETURN_NS); below a native root, only whether an element
+                // is in the root's is looked at (next).
                 let ns = stack.is_empty().then(|| namespace(reader.resolver().resolve_element(e.name()).0));
                 let mut node = element(&reader, e, ns.flatten(), line, limits)?;
                 // In a native return, an element of another namespace than

@@ -527,16 +527,16 @@ impl<'a> Sink<'a> {
                 ));
             }
         }
-        if let Some(scan) = &self.strings {
-            // What calamine will hold for the strings: their text (at most the
-            // part) and a String for each one.
-            let cost = scan.elements.saturating_mul(STRING_COST).saturating_add(self.written);
+        // What calamine will hold for the shared strings: their text (at
+        // most the part) and a String for each one.
+        let strings = self.strings.as_ref().map(|s| s.elements).or(self.records.as_ref().map(|r| r.strings));
+        if let Some(n) = strings.filter(|n| *n > 0) {
+            let cost = n.saturating_mul(STRING_COST).saturating_add(self.written);
             if cost > limits.max_text_bytes {
                 return Err(Rejection::new(
                     Reason::TooLarge,
                     format!(
-                        "the shared strings part {name:?} holds {} strings in {} bytes: reading them takes about {} MB, over the limit for text of {}",
-                        scan.elements,
+                        "the shared strings part {name:?} holds {n} strings in {} bytes: reading them takes about {} MB, over the limit for text of {}",
                         self.written,
                         cost.div_ceil(1_000_000),
                         mib(limits.max_text_bytes)
@@ -757,6 +757,8 @@ const MAX_RECORD_OVERRUN: u64 = 1024 * 1024;
 
 /// BrtName, a defined name in an xlsb workbook.
 const BRT_NAME: u16 = 0x0027;
+/// MS-XLSB BrtSSTItem: one shared string.
+const BRT_SST_ITEM: u16 = 0x0013;
 
 /// The magic number of a compound file (an embedded object or macros in a
 /// `.bin` part: not records).
@@ -777,6 +779,9 @@ struct RecordScan {
     typ: u16,
     /// The length of a defined name over [`MAX_NAME_RECORD`].
     long_name: Option<u64>,
+    /// The shared strings (BrtSSTItem) seen: calamine holds a `String` for
+    /// each, as for an xlsx `<si>`.
+    strings: u64,
     /// A record of [`FIELDED`] being read: its type, length and first bytes.
     watched: Option<(u16, u64, Vec<u8>)>,
     /// The type of a record shorter than the fields calamine reads from it.
@@ -869,6 +874,9 @@ impl RecordScan {
                     if b & 0x80 != 0 && shift < 3 {
                         RecordState::Len { shift: shift + 1, len }
                     } else {
+                        if self.typ == BRT_SST_ITEM {
+                            self.strings += 1;
+                        }
                         if self.typ == BRT_NAME && len > MAX_NAME_RECORD {
                             self.long_name = Some(self.long_name.unwrap_or(0).max(len));
                         }
@@ -1280,6 +1288,24 @@ pub(crate) mod tests {
             deflated_zip(&[("xl/workbook.xml", b"<workbook/>"), ("xl/sharedStrings.xml", small.as_bytes())]);
         let mut archive = zip::ZipArchive::new(Cursor::new(xlsx.as_slice())).unwrap();
         assert!(check_spreadsheet(xlsx.as_slice(), &mut archive, &Limits::default()).is_ok());
+    }
+
+    #[test]
+    fn millions_of_empty_xlsb_shared_strings_are_too_large() {
+        // 3 million empty BrtSSTItem records (7 bytes each): calamine would
+        // hold a String for each, as for an xlsx `<si/>`.
+        let item = record(BRT_SST_ITEM, &[0, 0, 0, 0, 0]);
+        let sst = item.repeat(3_000_000);
+        let xlsb = deflated_zip(&[("xl/workbook.bin", &record(0x83, &[])), ("xl/sharedStrings.bin", &sst)]);
+        let mut archive = zip::ZipArchive::new(Cursor::new(xlsb.as_slice())).unwrap();
+        let limits = Limits { max_zip_ratio: u64::MAX, ..Limits::default() };
+        let err = check_spreadsheet(xlsb.as_slice(), &mut archive, &limits).unwrap_err();
+        assert_eq!(err.reason, Reason::TooLarge, "{}", err.message);
+        assert!(err.message.contains("3000000 strings"), "{}", err.message);
+        let few = item.repeat(500);
+        let xlsb = deflated_zip(&[("xl/workbook.bin", &record(0x83, &[])), ("xl/sharedStrings.bin", &few)]);
+        let mut archive = zip::ZipArchive::new(Cursor::new(xlsb.as_slice())).unwrap();
+        assert!(check_spreadsheet(xlsb.as_slice(), &mut archive, &Limits::default()).is_ok());
     }
 
     #[test]

@@ -604,6 +604,25 @@ fn right_to_left_marks_around_question_ids_are_ignored() {
     assert_eq!(compliance["status"], "complete", "{compliance:?}");
 }
 
+#[test]
+fn a_cover_value_typed_past_column_c_is_a_wrong_column_warning() {
+    // The phone typed in column D, its cell C left empty: not read (SPEC 4:
+    // the value is in column C), and said.
+    let c = TestCycle::new();
+    ReturnSheet::new("UNTOC-2026", "FRA", V::D(2026, 3, 1), "en")
+        .answers("Answers", full_answers("UNTOC-2026", &[]))
+        .table("Contact", vec!["focal_point.phone", "Phone", "", "+33 1 23 45 67 89"], vec![])
+        .write(&c.inbox("r.xlsx"));
+    c.run(&[]);
+    let e = c.manifest_entry("r.xlsx");
+    let wrong: Vec<&serde_json::Value> =
+        e["warnings"].as_array().unwrap().iter().filter(|w| w["code"] == "wrong-column").collect();
+    assert_eq!(wrong.len(), 1, "{e}");
+    assert_eq!(wrong[0]["ref"], "Contact!D2", "{e}");
+    let message = wrong[0]["message"].as_str().unwrap();
+    assert!(message.contains("+33 1 23 45 67 89") && message.contains("Contact!C2"), "{message}");
+}
+
 fn with_comment_table(c: &TestCycle, rows: Vec<Vec<V>>) {
     ReturnSheet::new("UNTOC-2026", "FRA", V::D(2026, 3, 1), "en")
         .table("Answers", vec!["id", "question", "answer", "assistance", "comment"], rows)

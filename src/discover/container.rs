@@ -647,7 +647,8 @@ struct CountScan {
     /// an empty `<si/>` (13 million of them, 67 MB stored, took 592 MB).
     elements: u64,
     /// The last bytes of the previous chunk, where an `<si` may begin.
-    tail: Vec<u8>,
+    tail: [u8; 3],
+    tail_len: usize,
 }
 
 /// What follows `uniqueCount`.
@@ -675,21 +676,22 @@ impl CountScan {
     /// byte is seen: those that begin in the last three bytes are decided
     /// with the next chunk, from [`CountScan::tail`].
     fn count_elements(&mut self, buf: &[u8]) {
-        let mut joined = std::mem::take(&mut self.tail);
-        let carried = joined.len();
-        joined.extend_from_slice(&buf[..buf.len().min(3)]);
+        let mut room = [0u8; 6];
+        let carried = self.tail_len;
+        let head = buf.len().min(3);
+        room[..carried].copy_from_slice(&self.tail[..carried]);
+        room[carried..carried + head].copy_from_slice(&buf[..head]);
+        let joined = &room[..carried + head];
         self.elements +=
-            (0..carried).filter(|&at| at + 3 < joined.len() && opens_si(&joined, at)).count() as u64;
+            (0..carried).filter(|&at| at + 3 < joined.len() && opens_si(joined, at)).count() as u64;
         self.elements += memchr::memmem::find_iter(buf, b"<si")
             .filter(|&at| at + 3 < buf.len() && opens_si(buf, at))
             .count() as u64;
         // The last three bytes of all that was seen: the openings not decided.
-        if buf.len() >= 3 {
-            self.tail = buf[buf.len() - 3..].to_vec();
-        } else {
-            let from = joined.len().saturating_sub(3);
-            self.tail = joined.split_off(from);
-        }
+        let last =
+            if buf.len() >= 3 { &buf[buf.len() - 3..] } else { &joined[joined.len().saturating_sub(3)..] };
+        self.tail[..last.len()].copy_from_slice(last);
+        self.tail_len = last.len();
     }
 
     fn feed(&mut self, buf: &[u8]) {

@@ -418,6 +418,7 @@ impl<'v> ReturnBuilder<'v> {
         // A cover key in column A; its value in column C.
         if let Some(key) = text_at(cells, 0).and_then(|t| self.vocab.cover_key(t)) {
             let value = take(cells, 2).unwrap_or(RawValue::Empty);
+            let source = SourceRef::cell_in(sheet, row, 2);
             if value.is_blank()
                 && let Some((_, col, typed)) = cells.iter().find(|c| c.1 > 2 && !c.2.is_blank())
             {
@@ -430,11 +431,11 @@ impl<'v> ReturnBuilder<'v> {
                         "{} beside the {:?} cover field, whose value cell {} is empty: not read (a cover value goes in column C)",
                         Quoted(&typed.to_string()),
                         key.code(),
-                        SourceRef::cell_in(sheet, row, 2)
+                        source
                     ),
                 ));
             }
-            self.out.cover.push((key, RawField { value, source: SourceRef::cell_in(sheet, row, 2) }));
+            self.out.cover.push((key, RawField { value, source }));
             return;
         }
 

@@ -530,6 +530,8 @@ fn parse(text: &str, limits: &Limits) -> Result<Vec<Node>, Rejection> {
     // Every element keeps its path: their sum is held to the text limit (a
     // long root name copied into 40,000 children's paths took 3.9 GB).
     let mut path_bytes = 0_u64;
+    // Whether the root is a native return's: told once, when it is read.
+    let mut native = false;
     let malformed = |reader: &NsReader<&[u8]>, lines: &mut Lines<'_>, e: &dyn std::fmt::Display| {
         let pos = usize::try_from(reader.error_position()).unwrap_or(0);
         let (line, col) = line_col(&text.as_bytes()[..pos.min(text.len())]);
@@ -580,7 +582,7 @@ fn parse(text: &str, limits: &Limits) -> Result<Vec<Node>, Rejection> {
                 // or an answer, its warning names it as written, and it has
                 // its own rank in its path. An element of no namespace is
                 // the return's (a prefix written on the root alone).
-                if let Some(root) = nodes.first().filter(|r| !stack.is_empty() && is_native(r)) {
+                if let Some(root) = nodes.first().filter(|_| native && !stack.is_empty()) {
                     let qname = e.name().into_inner();
                     match reader.resolver().resolve_element(e.name()).0 {
                         ResolveResult::Bound(n) if root.ns.as_deref() != Some(n.into_inner()) => {
@@ -626,6 +628,9 @@ fn parse(text: &str, limits: &Limits) -> Result<Vec<Node>, Rejection> {
                 }
                 let idx = nodes.len();
                 nodes.push(Node { path, ..node });
+                if idx == 0 {
+                    native = is_native(&nodes[0]);
+                }
                 if let Some(parent) = stack.last_mut() {
                     match parent.last_child.replace(idx) {
                         Some(previous) => nodes[previous].next_sibling = Some(idx),

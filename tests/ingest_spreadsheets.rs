@@ -623,6 +623,55 @@ fn a_cover_value_typed_past_column_c_is_a_wrong_column_warning() {
     assert!(message.contains("+33 1 23 45 67 89") && message.contains("Contact!C2"), "{message}");
 }
 
+#[test]
+fn cover_rows_art32_cannot_read_are_warnings() {
+    // SPEC 4: a cover row has its key or label in column A and its value in
+    // column C. Rows that miss that shape lose their value, and say so.
+    let c = TestCycle::new();
+    let mut rows = cover("UNTOC-2026", "FRA", V::D(2026, 3, 1), "en");
+    rows.extend([
+        // Label then value: the key column deleted.
+        vec![V::S("Email"), V::S("ana@example.org")],
+        // A key art32 does not read.
+        vec![V::S("focal_point.fax"), V::S("Fax"), V::S("+33 1 00 00 00 00")],
+        // Column A emptied, the label left in column B.
+        vec![V::S(""), V::S("Telephone"), V::S("+33 9 87 65 43 21")],
+        // Empty fields, laid out as templates do: no warning.
+        vec![V::S("focal_point.name"), V::S("Focal point name")],
+        vec![V::S("Institution"), V::S("Institution")],
+        vec![],
+    ]);
+    rows.push(header());
+    rows.extend(full_answers("UNTOC-2026", &[]));
+    write_book(&c.inbox("r.xlsx"), &[("Sheet1", rows)]);
+    c.run(&[]);
+    let e = c.manifest_entry("r.xlsx");
+    assert_eq!(e["status"], "accepted", "{e}");
+    let got: Vec<(String, String)> = e["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| (w["code"].as_str().unwrap().to_owned(), w["ref"].as_str().unwrap().to_owned()))
+        .collect();
+    let want: Vec<(String, String)> =
+        [("wrong-column", "Sheet1!B6"), ("unknown-element", "Sheet1!C7"), ("wrong-column", "Sheet1!C8")]
+            .iter()
+            .map(|(c, r)| ((*c).to_owned(), (*r).to_owned()))
+            .collect();
+    assert_eq!(got, want, "{e}");
+    let messages: Vec<&str> =
+        e["warnings"].as_array().unwrap().iter().map(|w| w["message"].as_str().unwrap()).collect();
+    assert!(messages[0].contains("ana@example.org") && messages[0].contains("Sheet1!C6"), "{messages:?}");
+    assert!(
+        messages[1].contains("focal_point.fax") && messages[1].contains("+33 1 00 00 00 00"),
+        "{messages:?}"
+    );
+    assert!(messages[2].contains("Telephone") && messages[2].contains("+33 9 87 65 43 21"), "{messages:?}");
+    // None of them is read as the focal point.
+    let followup = std::fs::read_to_string(c.out().join("followup.csv")).unwrap();
+    assert!(!followup.contains("ana@example.org") && !followup.contains("+33 9 87"), "{followup}");
+}
+
 fn with_comment_table(c: &TestCycle, rows: Vec<Vec<V>>) {
     ReturnSheet::new("UNTOC-2026", "FRA", V::D(2026, 3, 1), "en")
         .table("Answers", vec!["id", "question", "answer", "assistance", "comment"], rows)

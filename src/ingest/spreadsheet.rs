@@ -416,10 +416,34 @@ impl<'v> ReturnBuilder<'v> {
             return;
         }
         // A cover key in column A; its value in column C.
-        if let Some(key) = text_at(cells, 0).and_then(|t| self.vocab.cover_key(t)) {
+        let cover = text_at(cells, 0).and_then(|t| {
+            let key = self.vocab.cover_key(t)?;
+            Some((key, !t.trim().eq_ignore_ascii_case(key.code())))
+        });
+        if let Some((key, by_label)) = cover {
             let value = take(cells, 2).unwrap_or(RawValue::Empty);
             let source = SourceRef::cell_in(sheet, row, 2);
+            let beside = cells.iter().find(|c| c.1 == 1 && !c.2.is_blank()).map(|c| &c.2);
             if value.is_blank()
+                && by_label
+                && let Some(typed) =
+                    beside.filter(|v| !matches!(v, RawValue::Text(t) if self.vocab.cover_key(t).is_some()))
+            {
+                // A label in column A, column C empty and a value in column
+                // B: the cover laid out label then value (the key column
+                // deleted). Column B is the label's (SPEC 4): not read, and
+                // said.
+                self.out.problems.push(Problem::warning(
+                    "wrong-column",
+                    SourceRef::cell_in(sheet, row, 1),
+                    format!(
+                        "{} in column B beside the {:?} cover label, whose value cell {} is empty: not read (column B holds a label; a cover value goes in column C)",
+                        Quoted(&typed.to_string()),
+                        key.code(),
+                        source
+                    ),
+                ));
+            } else if value.is_blank()
                 && let Some((_, col, typed)) = cells.iter().find(|c| c.1 > 2 && !c.2.is_blank())
             {
                 // Column C empty and a value further right: typed one cell
@@ -437,6 +461,14 @@ impl<'v> ReturnBuilder<'v> {
             }
             self.out.cover.push((key, RawField { value, source }));
             return;
+        }
+        // Under a table whose answers are in column C, such a row is a
+        // `missing-question` (below).
+        let in_table = header.as_ref().is_some_and(|h| {
+            [ColumnKey::Answer, ColumnKey::Assistance].iter().any(|k| h.columns.get(k) == Some(&2))
+        });
+        if !in_table {
+            self.cover_not_read(sheet, row, cells);
         }
 
         // An answer row: under a header, a question id in its `id` column
@@ -533,6 +565,48 @@ impl<'v> ReturnBuilder<'v> {
             unknown_marks,
             comment,
         });
+    }
+
+    /// A row that looks like a cover row but is not one, with a value in
+    /// column C: a key of the focal point's art32 does not read
+    /// (`focal_point.fax`), or column A emptied with the label left in
+    /// column B. The value is not read, and says so (SPEC 6.1).
+    fn cover_not_read(&mut self, sheet: &Arc<str>, row: u32, cells: &[Cell]) {
+        let column_a = text_at(cells, 0);
+        let Some(value) = cells.iter().find(|c| c.1 == 2 && !c.2.is_blank()).map(|c| &c.2) else { return };
+        let a_blank = cells.iter().find(|c| c.1 == 0).is_none_or(|c| c.2.is_blank());
+        let source = SourceRef::cell_in(sheet, row, 2);
+        if let Some(key) = column_a.map(str::trim).filter(|t| {
+            let t = t.to_ascii_lowercase();
+            ["focal_point.", "focal_point_", "focalpoint."]
+                .iter()
+                .any(|p| t.starts_with(p) && t.len() > p.len())
+        }) {
+            self.out.problems.push(Problem::warning(
+                "unknown-element",
+                source,
+                format!(
+                    "{} under the cover key {} in {}, which is not a cover key art32 reads: not read (the focal point's keys are focal_point.name, .institution, .email and .phone)",
+                    Quoted(&value.to_string()),
+                    Quoted(key),
+                    SourceRef::cell_in(sheet, row, 0)
+                ),
+            ));
+        } else if a_blank
+            && let Some(label) = text_at(cells, 1)
+            && let Some(key) = self.vocab.cover_key(label)
+        {
+            self.out.problems.push(Problem::warning(
+                "wrong-column",
+                source,
+                format!(
+                    "{} beside the {:?} cover label {} in column B, but column A is empty: not read (a cover row has its key or label in column A)",
+                    Quoted(&value.to_string()),
+                    key.code(),
+                    Quoted(label)
+                ),
+            ));
+        }
     }
 
     /// A row under a table whose id cell holds no question id (empty, or

@@ -155,18 +155,17 @@ pub fn answer(raw: &RawAnswer, question: &Question, vocab: &Vocabulary, lang: Op
         let mut unknown_parts = 0_usize;
         for field in &raw.assistance {
             assistance_source.get_or_insert_with(|| field.source.clone());
-            let (codes, unknown) = assistance_list(&field.value, vocab, lang);
+            let listed = MAX_UNKNOWN_LISTED.saturating_sub(unknown_parts);
+            let (codes, unknown, total) = assistance_parts(&field.value, vocab, lang, listed);
             assistance.extend(codes);
             for u in unknown {
-                unknown_parts += 1;
-                if unknown_parts <= MAX_UNKNOWN_LISTED {
-                    problems.push(Problem::warning(
-                        "unknown-assistance",
-                        field.source.clone(),
-                        format!("{} is not an assistance type; it is left out", Quoted(&u)),
-                    ));
-                }
+                problems.push(Problem::warning(
+                    "unknown-assistance",
+                    field.source.clone(),
+                    format!("{} is not an assistance type; it is left out", Quoted(&u)),
+                ));
             }
+            unknown_parts += total;
         }
         if unknown_parts > MAX_UNKNOWN_LISTED
             && let Some(field) = raw.assistance.first()
@@ -343,27 +342,32 @@ fn typed_value(field: &RawField, question: &Question, vocab: &Vocabulary, lang: 
             if let Some(c) = choice(&text, question, vocab, lang) {
                 return Typed::Value(Value::MultiChoice(vec![c]));
             }
-            let mut codes = Vec::new();
-            // Online forms (select_multiple) separate codes with spaces.
-            let words: Vec<&str> = text.split_whitespace().collect();
-            if words.len() > 1 && words.iter().all(|w| question.choices.iter().any(|c| c == w)) {
-                codes.extend(words.iter().map(|w| (*w).to_owned()));
-            }
-            let parts = if codes.is_empty() {
-                split_list(&text, |p| choice(p, question, vocab, lang).is_some())
-            } else {
-                Vec::new()
+            // Each choice once: a cell may name millions.
+            let mut codes: Vec<String> = Vec::new();
+            let add = |codes: &mut Vec<String>, c: &str| {
+                if !codes.iter().any(|k| k == c) {
+                    codes.push(c.to_owned());
+                }
             };
-            for part in parts {
-                match choice(part, question, vocab, lang) {
-                    Some(c) => codes.push(c),
-                    None => {
-                        return Typed::Invalid(format!(
-                            "{} is not one of the choices of {} ({})",
-                            Quoted(part),
-                            question.id,
-                            question.choices.join(", ")
-                        ));
+            // Online forms (select_multiple) separate codes with spaces.
+            let is_choice = |w: &str| question.choices.iter().any(|c| c == w);
+            if text.split_whitespace().nth(1).is_some() && text.split_whitespace().all(is_choice) {
+                for w in text.split_whitespace() {
+                    add(&mut codes, w);
+                }
+            }
+            if codes.is_empty() {
+                for part in list_parts(&text, |p| choice(p, question, vocab, lang).is_some()) {
+                    match choice(part, question, vocab, lang) {
+                        Some(c) => add(&mut codes, &c),
+                        None => {
+                            return Typed::Invalid(format!(
+                                "{} is not one of the choices of {} ({})",
+                                Quoted(part),
+                                question.id,
+                                question.choices.join(", ")
+                            ));
+                        }
                     }
                 }
             }
@@ -475,42 +479,72 @@ fn choice(text: &str, question: &Question, vocab: &Vocabulary, lang: Option<Lang
 /// Splits a list on `;` and line breaks (those of Unicode too: a line or
 /// paragraph separator, NEL, a vertical tab, as word processors write them),
 /// then on `,` those parts that are not themselves an entry (`known`), so
-/// that a label holding a comma survives.
-pub fn split_list(text: &str, known: impl Fn(&str) -> bool) -> Vec<&str> {
-    let mut out = Vec::new();
-    for part in text.split([';', '\n', '\r', '\u{2028}', '\u{2029}', '\u{85}', '\u{0B}', '\u{0C}', '；', '؛'])
-    {
-        let part = part.trim();
-        if !folds_to_something(part) {
-            continue;
-        }
-        if known(part) {
-            out.push(part);
-            continue;
-        }
-        out.extend(part.split([',', '，', '、', '،']).map(str::trim).filter(|p| folds_to_something(p)));
+/// that a label holding a comma survives. Lazily: a cell may hold millions
+/// of parts, and its caller keeps only what they name.
+pub fn list_parts<'t>(text: &'t str, known: impl Fn(&str) -> bool + 't) -> impl Iterator<Item = &'t str> {
+    text.split([';', '\n', '\r', '\u{2028}', '\u{2029}', '\u{85}', '\u{0B}', '\u{0C}', '；', '؛'])
+        .map(str::trim)
+        .filter(|part| folds_to_something(part))
+        .flat_map(move |part| {
+            let whole = known(part);
+            let mut pieces = part.split([',', '，', '、', '،']);
+            let mut once = whole.then_some(part);
+            std::iter::from_fn(move || {
+                if whole {
+                    return once.take();
+                }
+                pieces.by_ref().map(str::trim).find(|p| folds_to_something(p))
+            })
+        })
+}
+
+/// [`list_parts`], collected.
+#[cfg(test)]
+pub fn split_list<'t>(text: &'t str, known: impl Fn(&str) -> bool + 't) -> Vec<&'t str> {
+    list_parts(text, known).collect()
+}
+
+/// Assistance types named in a list cell: the known codes, each once, and
+/// the first `max_unknown` unknown parts with the count of all of them.
+pub fn assistance_parts(
+    value: &RawValue,
+    vocab: &Vocabulary,
+    lang: Option<Lang>,
+    max_unknown: usize,
+) -> (Vec<String>, Vec<String>, usize) {
+    let text = value.to_string();
+    if let Some(code) = vocab.assistance.lookup(&text, lang) {
+        return (vec![code.to_owned()], Vec::new(), 0);
     }
-    out
+    let mut codes: Vec<String> = Vec::new();
+    let mut unknown = Vec::new();
+    let mut unknown_total = 0;
+    for part in list_parts(&text, |p| vocab.assistance.lookup(p, lang).is_some()) {
+        match vocab.assistance.lookup(part, lang) {
+            Some(code) => {
+                if !codes.iter().any(|c| c == code) {
+                    codes.push(code.to_owned());
+                }
+            }
+            None => {
+                unknown_total += 1;
+                if unknown.len() < max_unknown {
+                    unknown.push(part.to_owned());
+                }
+            }
+        }
+    }
+    (codes, unknown, unknown_total)
 }
 
 /// Assistance types named in a list cell: known codes, and the unknown parts.
+#[cfg(test)]
 pub fn assistance_list(
     value: &RawValue,
     vocab: &Vocabulary,
     lang: Option<Lang>,
 ) -> (Vec<String>, Vec<String>) {
-    let text = value.to_string();
-    if let Some(code) = vocab.assistance.lookup(&text, lang) {
-        return (vec![code.to_owned()], Vec::new());
-    }
-    let mut codes = Vec::new();
-    let mut unknown = Vec::new();
-    for part in split_list(&text, |p| vocab.assistance.lookup(p, lang).is_some()) {
-        match vocab.assistance.lookup(part, lang) {
-            Some(code) => codes.push(code.to_owned()),
-            None => unknown.push(part.to_owned()),
-        }
-    }
+    let (codes, unknown, _) = assistance_parts(value, vocab, lang, usize::MAX);
     (codes, unknown)
 }
 

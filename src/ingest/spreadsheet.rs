@@ -66,8 +66,28 @@ macro_rules! read_cells {
     };
 }
 
-/// Reads a workbook into a raw return.
+/// Reads a workbook into a raw return. calamine panics on some malformed
+/// xls and xlsb records (a truncated BOUNDSHEET, a NAME whose formula runs
+/// past its record, a sheet relationship missing): such a workbook is
+/// `corrupt`, not a bug of art32.
 pub fn read(
+    bytes: &[u8],
+    format: Format,
+    vocab: &Vocabulary,
+    limits: &Limits,
+) -> Result<RawReturn, Rejection> {
+    crate::pipeline::catch_reader_panic(|| read_workbook(bytes, format, vocab, limits)).unwrap_or_else(|()| {
+        Err(Rejection::new(
+            Reason::Corrupt,
+            format!(
+                "not a readable {} workbook: its records contradict each other (a damaged or hand-made file); ask the State to save it again",
+                format.code()
+            ),
+        ))
+    })
+}
+
+fn read_workbook(
     bytes: &[u8],
     format: Format,
     vocab: &Vocabulary,

@@ -107,6 +107,7 @@ fn read_workbook(
         Format::Xlsb => {
             check_compound(bytes, format)?;
             let mut wb = Xlsb::new(cursor).map_err(|e| open_error(format, &e.to_string()))?;
+            check_xlsb_sheets(bytes, wb.sheets_metadata().len())?;
             read_cells!(wb, limits, text, reader);
         }
         Format::Xls => {
@@ -198,6 +199,35 @@ struct CellTypes<'a> {
 
 fn worksheet_names(sheets: &[calamine::Sheet]) -> Vec<String> {
     sheets.iter().filter(|s| s.typ == SheetType::WorkSheet).map(|s| s.name.clone()).collect()
+}
+
+/// An xlsb whose workbook lists more sheets than its package holds
+/// worksheet parts names one part for several sheets; calamine reads that
+/// part once per sheet, and finds each sheet by a walk of the list, so that
+/// 200,000 sheets on one empty part took a minute. The xlsx check
+/// ([`grid::check_xlsx_sheets`]) refuses the same.
+fn check_xlsb_sheets(bytes: &[u8], sheets: usize) -> Result<(), Rejection> {
+    let Ok(archive) = zip::ZipArchive::new(Cursor::new(bytes)) else { return Ok(()) };
+    let parts = archive
+        .file_names()
+        .filter_map(|n| n.ok())
+        .filter(|n| {
+            let n = n.to_ascii_lowercase();
+            n.contains("worksheets/")
+                || n.contains("chartsheets/")
+                || n.contains("dialogsheets/")
+                || n.contains("macrosheets/")
+        })
+        .count();
+    if sheets > parts {
+        return Err(Rejection::new(
+            Reason::Corrupt,
+            format!(
+                "not a readable xlsb workbook: it lists {sheets} sheets, but its package holds {parts} sheet parts, so some sheets share one (Excel writes one part per sheet)"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// calamine opens a compound file handed to it as an xlsx or xlsb (to tell an

@@ -149,6 +149,16 @@ pub fn check_spreadsheet(
             format!("the zip container has {n} entries, over the limit of {}", limits.max_zip_entries),
         ));
     }
+    // The zip crate keeps one entry per name: a central directory declaring
+    // more entries than it kept holds two of one name.
+    if let Some(declared) = declared_entries(bytes).filter(|d| *d > n as u64) {
+        return Err(Rejection::new(
+            Reason::Corrupt,
+            format!(
+                "not a readable spreadsheet: the zip container declares {declared} entries but names only {n}: two entries share a name, and a package names each part once"
+            ),
+        ));
+    }
     let mut entries = Vec::with_capacity(n);
     let (mut total, mut total_compressed) = (0_u64, 0_u64);
     for i in 0..n {
@@ -207,6 +217,20 @@ pub fn check_spreadsheet(
             total / total_compressed.max(1),
             limits.max_zip_ratio
         )));
+    }
+    // A package names each part once, whatever the case (OPC): of two
+    // entries of one name, the zip crate and calamine read the last, and a
+    // second `sheet1.xml` would replace the first's answers unseen.
+    let mut names = std::collections::HashSet::with_capacity(entries.len());
+    for (name, _, _, is_dir, ..) in &entries {
+        if !*is_dir && !names.insert(part_key(name)) {
+            return Err(Rejection::new(
+                Reason::Corrupt,
+                format!(
+                    "not a readable spreadsheet: the zip container holds two entries named {name:?} (ignoring case), and a package names each part once"
+                ),
+            ));
+        }
     }
     let mut copy = (total <= UNPACK_MAX_BYTES).then(|| {
         let capacity = usize::try_from(total).unwrap_or(0).saturating_add(128 * entries.len());

@@ -672,6 +672,31 @@ fn cover_rows_art32_cannot_read_are_warnings() {
     assert!(!followup.contains("ana@example.org") && !followup.contains("+33 9 87"), "{followup}");
 }
 
+#[test]
+fn a_date_serial_past_9999_12_31_is_no_date() {
+    // Excel holds no date past serial 2958465; calamine made every larger
+    // one 9999-12-31, a submission date that superseded every other return.
+    let c = TestCycle::new();
+    let mut rows = cover("UNTOC-2026", "FRA", V::D(2026, 3, 1), "en");
+    rows.push(vec![]);
+    rows.push(header());
+    rows.extend(full_answers("UNTOC-2026", &[]));
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("Sheet1").unwrap();
+    put_rows(ws, &rows);
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    ws.write_number_with_format(3, 2, 2_958_466.0, &date).unwrap();
+    wb.save(c.inbox("r.xlsx")).unwrap();
+    c.run(&[]);
+    let e = c.manifest_entry("r.xlsx");
+    let w = e["warnings"].as_array().unwrap();
+    let hit = w.iter().find(|w| w["code"] == "invalid-value").unwrap_or_else(|| panic!("{e}"));
+    assert_eq!(hit["ref"], "Sheet1!C4", "{hit}");
+    let row = compliance_row(&c, "FRA", "UNTOC-2026");
+    assert_eq!(row["submitted"].as_str(), "", "{row:?}");
+    assert!(!row["flags"].contains("late"), "{row:?}");
+}
+
 fn with_comment_table(c: &TestCycle, rows: Vec<Vec<V>>) {
     ReturnSheet::new("UNTOC-2026", "FRA", V::D(2026, 3, 1), "en")
         .table("Answers", vec!["id", "question", "answer", "assistance", "comment"], rows)

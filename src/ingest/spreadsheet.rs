@@ -312,6 +312,12 @@ fn from_datetime(dt: &ExcelDateTime) -> RawValue {
     let serial = dt.as_f64();
     if dt.is_datetime() && serial >= 1.0 && serial.is_finite() {
         let (y, m, d, ..) = dt.to_ymd_hms_milli();
+        // Past 9999-12-31 (serial 2958465, 2957003 from 1904) Excel holds no
+        // date, and calamine makes every such serial 9999-12-31: a date the
+        // State never gave (it would supersede every other return).
+        if (y, m, d) == (9999, 12, 31) && ![2_958_465.0, 2_957_003.0].contains(&serial.floor()) {
+            return RawValue::Float(serial);
+        }
         match Date::new(i32::from(y), u32::from(m), u32::from(d)) {
             Some(date) => RawValue::Date(date),
             None => RawValue::Float(serial),

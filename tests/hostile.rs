@@ -84,6 +84,7 @@ hostile_cases! {
     an_xlsb_listing_5000_sheets_on_one_part_is_corrupt: "shared-sheet-part.xlsb" => "rejected" "corrupt";
     a_zip_entry_named_twice_is_corrupt: "duplicate-entry.xlsx" => "rejected" "corrupt";
     a_zip_entry_named_twice_in_two_cases_is_corrupt: "duplicate-entry-case.xlsx" => "rejected" "corrupt";
+    two_sheets_of_one_name_are_corrupt: "duplicate-sheet-name.xlsx" => "rejected" "corrupt";
     a_made_up_shared_string_count_behind_a_backslash_is_too_large: "shared-strings-count-backslash.xlsx" => "rejected" "too-large";
     a_made_up_shared_string_count_in_a_moved_workbook_is_too_large: "shared-strings-count-moved.xlsx" => "rejected" "too-large";
     long_text_repeated_in_ods_is_too_large: "repeated-text.ods" => "rejected" "too-large";

@@ -52,7 +52,7 @@ type Cell = (u32, u32, RawValue);
 /// sparse cell reader (the two readers share a shape but no trait).
 macro_rules! read_cells {
     ($wb:ident, $limits:ident, $text:ident, $reader:ident) => {
-        for name in worksheet_names($wb.sheets_metadata()) {
+        for name in worksheet_names($wb.sheets_metadata())? {
             let mut cells = SheetCells::new(&name, $limits, &mut $text);
             let mut rdr =
                 $wb.worksheet_cells_reader(&name).map_err(|e| sheet_error(&name, &e.to_string()))?;
@@ -123,7 +123,7 @@ fn read_workbook(
             }
             let mut wb =
                 Xls::new_with_options(cursor, options).map_err(|e| open_error(format, &e.to_string()))?;
-            let names = worksheet_names(wb.sheets_metadata());
+            let names = worksheet_names(wb.sheets_metadata())?;
             // Number cells in a format calamine refuses, by sheet name
             // (the sheets in BoundSheet8 order, as calamine lists them).
             let mut dates = CellTypes { by_sheet: BTreeMap::new(), is_1904: info.is_1904 };
@@ -139,7 +139,7 @@ fn read_workbook(
         Format::Ods => {
             grid::check_ods(bytes, limits)?;
             let mut wb = Ods::new(cursor).map_err(|e| open_error(format, &e.to_string()))?;
-            let names = worksheet_names(wb.sheets_metadata());
+            let names = worksheet_names(wb.sheets_metadata())?;
             read_ranges(&mut wb, names, limits, &mut reader, &mut text, None)?;
         }
         Format::Xml | Format::Unknown => {
@@ -197,8 +197,21 @@ struct CellTypes<'a> {
     is_1904: bool,
 }
 
-fn worksheet_names(sheets: &[calamine::Sheet]) -> Vec<String> {
-    sheets.iter().filter(|s| s.typ == SheetType::WorkSheet).map(|s| s.name.clone()).collect()
+/// The names of the worksheets, in order. Two sheets of one name (no
+/// spreadsheet program writes them) cannot both be read: calamine finds a
+/// sheet by its name, so that one of them would be lost unseen.
+fn worksheet_names(sheets: &[calamine::Sheet]) -> Result<Vec<String>, Rejection> {
+    let mut seen = std::collections::HashSet::with_capacity(sheets.len());
+    if let Some(twice) = sheets.iter().find(|s| !seen.insert(s.name.as_str())) {
+        return Err(Rejection::new(
+            Reason::Corrupt,
+            format!(
+                "the workbook names two sheets {:?}: art32 finds a sheet by its name, and cannot read both (rename one and send the return again)",
+                twice.name
+            ),
+        ));
+    }
+    Ok(sheets.iter().filter(|s| s.typ == SheetType::WorkSheet).map(|s| s.name.clone()).collect())
 }
 
 /// An xlsb whose workbook lists more sheets than its package holds

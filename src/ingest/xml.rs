@@ -357,12 +357,16 @@ pub(crate) fn bare_utf16(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding>
 }
 
 /// The `encoding` pseudo-attribute of an ASCII-compatible XML declaration.
+/// XML allows any white space between its pseudo-attributes: the
+/// declaration is looked for in the first 64 KiB, not in a line's worth (a
+/// windows-1252 return whose declaration was padded past 512 bytes was
+/// read as UTF-8, and rejected).
 fn declared_encoding(bytes: &[u8]) -> Option<String> {
-    let head = &bytes[..bytes.len().min(512)];
+    let head = &bytes[..bytes.len().min(64 * 1024)];
     if !head.starts_with(b"<?xml") {
         return None;
     }
-    let end = head.windows(2).position(|w| w == b"?>")?;
+    let end = memchr::memmem::find(head, b"?>")?;
     let decl = std::str::from_utf8(&head[..end]).ok()?;
     let at = decl.find("encoding")?;
     let rest = decl[at + "encoding".len()..].trim_start().strip_prefix('=')?.trim_start();
@@ -542,6 +546,17 @@ fn parse(text: &str, limits: &Limits) -> Result<Vec<Node>, Rejection> {
         let start = usize::try_from(reader.buffer_position()).unwrap_or(0);
         let event = match reader.read_event() {
             Ok(ev) => ev,
+            // quick-xml's own bound on namespace declarations in scope (its
+            // message names its API): a limit, where the element begins.
+            Err(e) if e.to_string().contains("namespace bindings") => {
+                let (line, col) = line_col(&text.as_bytes()[..start.min(text.len())]);
+                return Err(Rejection::new(
+                    Reason::TooLarge,
+                    format!(
+                        "the element at line {line}, column {col} brings the namespace declarations in scope over 128, more than any return needs"
+                    ),
+                ));
+            }
             Err(e) => return Err(malformed(&reader, &mut lines, &e)),
         };
         match event {
@@ -1302,6 +1317,15 @@ mod tests {
     }
 
     #[test]
+    fn a_declaration_padded_past_a_line_keeps_its_encoding() {
+        let padded = format!("<?xml version=\"1.0\"{} encoding=\"windows-1252\"?><a/>", " ".repeat(2000));
+        assert_eq!(declared_encoding(padded.as_bytes()).as_deref(), Some("windows-1252"));
+        let unknown =
+            format!("<?xml version=\"1.0\"{} encoding=\"{}\"?><a/>", " ".repeat(600), "x".repeat(1000));
+        assert_eq!(read(unknown.as_bytes(), &limits()).unwrap_err().reason, Reason::MalformedXml);
+    }
+
+    #[test]
     fn declared_encodings_are_found() {
         assert_eq!(
             declared_encoding(b"<?xml version=\"1.0\" encoding=\"windows-1252\"?><a/>").as_deref(),
@@ -1421,6 +1445,26 @@ mod tests {
         for answer in ["a\tb", "&#9;&#10;&#13;x", "\u{85}\u{2028}\u{FFFD}\u{10FFFF}", "&#x10FFFF;"] {
             assert!(read(doc(answer).as_bytes(), &limits()).is_ok(), "{answer:?}");
         }
+    }
+
+    #[test]
+    fn a_flood_of_namespace_declarations_is_too_large_where_it_begins() {
+        // Under 64 attributes per element, but 40 declarations on each of
+        // five nested elements: over quick-xml's 128 in scope.
+        let mut xml = String::from("<return xmlns=\"urn:art32:return:1\" questionnaire=\"UNTOC-2026\">\n");
+        for level in 0..5 {
+            let decls: String =
+                (0..40).map(|i| format!(" xmlns:p{level}x{i}=\"urn:x:{level}:{i}\"")).collect();
+            xml.push_str(&format!("<section{decls}>\n"));
+        }
+        let err = read(xml.as_bytes(), &limits()).unwrap_err();
+        assert_eq!(err.reason, Reason::TooLarge, "{}", err.message);
+        assert!(
+            err.message.contains("namespace declarations") && err.message.contains("line 5,"),
+            "{}",
+            err.message
+        );
+        assert!(!err.message.contains("NamespaceResolver"), "{}", err.message);
     }
 
     #[test]

@@ -414,7 +414,13 @@ pub fn read(c: &Candidate, limits: &Limits) -> ReadOutcome {
         }
         Err(Unloaded::NotAFile(what)) => not_a_file(what),
         Err(Unloaded::Unreadable(message)) => {
-            settled((None, Verdict::Reject(Rejection::new(Reason::Unreadable, message))))
+            // The manifest gives its size all the same (a file without read
+            // permission still says how large it is).
+            let size = std::fs::symlink_metadata(&c.path).map_or(0, |m| m.len());
+            settled((
+                Some(Examined::unread(size)),
+                Verdict::Reject(Rejection::new(Reason::Unreadable, message)),
+            ))
         }
         Err(Unloaded::TooLarge(size, message)) => settled((
             Some(Examined::unread(size)),

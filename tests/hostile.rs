@@ -174,6 +174,9 @@ fn check_runtime_cases(c: &TestCycle, cases: &[Expected]) {
         let (s, r) = status_reason(&e);
         assert!(s == *status && reasons.contains(&r.as_str()), "{path}: {e}");
     }
+    // Read or not, a file's size is in the manifest.
+    let size = std::fs::metadata(hostile_dir().join("random-bytes.xlsx")).unwrap().len();
+    assert_eq!(c.manifest_entry("unreadable.xlsx")["bytes"], size);
     // The folder named x.xlsx is walked into, not listed as a file.
     assert!(manifest.iter().all(|e| e["path"] != "x.xlsx"));
 }

@@ -538,16 +538,16 @@ fn process(c: &Candidate, ctx: &FileContext<'_>) -> (FileRecord, Origin) {
 }
 
 /// Runs `f`, a library's reading of a file's bytes; a panic in it (calamine
-/// panics on some malformed xls and xlsb records) comes back as `Err`,
+/// panics on some malformed xls and xlsb records) comes back as `None`,
 /// without the panic's own report, so that the file can be rejected as
 /// what it is (`corrupt`) rather than as a bug of art32.
-pub fn catch_reader_panic<T>(f: impl FnOnce() -> T) -> Result<T, ()> {
+pub fn catch_reader_panic<T>(f: impl FnOnce() -> T) -> Option<T> {
     quiet_file_panics();
     IN_FILE.with(|n| n.set(n.get() + 1));
     let result = catch_unwind(AssertUnwindSafe(f));
     IN_FILE.with(|n| n.set(n.get().saturating_sub(1)));
     PANIC_AT.with(|p| p.take());
-    result.map_err(|_| ())
+    result.ok()
 }
 
 thread_local! {

@@ -76,7 +76,7 @@ pub fn read(
     vocab: &Vocabulary,
     limits: &Limits,
 ) -> Result<RawReturn, Rejection> {
-    crate::pipeline::catch_reader_panic(|| read_workbook(bytes, format, vocab, limits)).unwrap_or_else(|()| {
+    crate::pipeline::catch_reader_panic(|| read_workbook(bytes, format, vocab, limits)).unwrap_or_else(|| {
         Err(Rejection::new(
             Reason::Corrupt,
             format!(

@@ -938,6 +938,26 @@ fn a_gnumeric_xls_number_in_a_custom_format_is_a_number() {
 }
 
 #[test]
+fn ods_cells_with_text_and_no_value_type_are_read_as_text() {
+    // odfpy's TableCell() holding a P(text=...), no office:value-type:
+    // LibreOffice reads the text, calamine read a blank, and the return had
+    // no cover. Read as the xlsx it was made from, comments left out.
+    let answers = |file: &str, name: &str| {
+        let c = TestCycle::new();
+        std::fs::copy(repo().join(file), c.inbox(name)).unwrap();
+        c.run(&[]);
+        assert_eq!(c.manifest_entry(name)["status"], "accepted", "{file}");
+        c.csv("answers.csv")
+            .into_iter()
+            .map(|a| (a["question"].clone(), a["value"].clone(), a["status"].clone()))
+            .collect::<Vec<_>>()
+    };
+    let ods = answers("fixtures/writers/cases/odfpy-untyped-cells.ods", "r.ods");
+    assert_eq!(ods, answers("fixtures/twins/UNTOC-2026/return.xlsx", "r.xlsx"));
+    assert!(ods.len() > 30, "{ods:?}");
+}
+
+#[test]
 fn spreadsheet_formats_art32_does_not_read_are_named_unsupported() {
     // Both written by SheetJS 0.18.5 under .xls: Excel 2003 XML
     // (SpreadsheetML) and Excel 2.1 (BIFF2).

@@ -293,6 +293,13 @@ pub fn check_spreadsheet(
         {
             w.replace_part(&tidy);
         }
+        // Its cells with text but no type, read as text (super::tidy).
+        if name == "content.xml"
+            && let Some(w) = copy.as_mut()
+            && let Some(tidy) = super::tidy::ods_untyped(w.part())
+        {
+            w.replace_part(&tidy);
+        }
         // Its error cells, read as errors (super::tidy).
         if name == "content.xml"
             && let Some(w) = copy.as_mut()

@@ -294,6 +294,65 @@ pub(crate) fn xlsx_errors(xml: &[u8]) -> Option<Vec<u8>> {
 
 static ODS_ERROR: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"calcext:value-type=\"error\""));
 
+static PARAGRAPH: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"<text:p"));
+static VALUE_TYPE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"office:value-type="));
+
+/// An ods `content.xml` whose cells holding a paragraph but no
+/// `office:value-type` (odfpy's `TableCell()` with a `P(text=...)` in it)
+/// say `office:value-type="string"`, or `None` when it has none. LibreOffice
+/// shows such a cell's text, and reads it as text; calamine reads a
+/// paragraph only in a string cell, so that the cell was blank, and a return
+/// written so had no cover and no answer.
+pub(crate) fn ods_untyped(xml: &[u8]) -> Option<Vec<u8>> {
+    // Office suites type every cell they give a paragraph: no more
+    // paragraphs than types (a cell of several lines, a comment, aside),
+    // nothing to do.
+    if PARAGRAPH.find_iter(xml).count() <= VALUE_TYPE.find_iter(xml).count() {
+        return None;
+    }
+    let mut reader = byte_exact_reader(xml);
+    let mut splice = Splice::new(xml);
+    // Where the open untyped cell's name ends: the type goes in there when
+    // a paragraph shows that it holds text.
+    let mut untyped: Option<usize> = None;
+    // The depth of a comment inside the cell: its paragraphs are not the
+    // cell's text (calamine skips them).
+    let mut annotation = 0_usize;
+    loop {
+        match reader.read_event().ok()? {
+            Event::Start(e) => match e.name().as_ref() {
+                "table:table-cell" | "table:covered-table-cell" => {
+                    let typed = e.attributes().with_checks(false).flatten().any(|a| {
+                        let key = a.key.as_ref();
+                        key == "calcext:value-type" || key.starts_with("office:")
+                    });
+                    annotation = 0;
+                    untyped = if typed {
+                        None
+                    } else {
+                        Some(splice.offset(e.as_ref().as_ref())? + e.name().as_ref().len())
+                    };
+                }
+                "office:annotation" => annotation += 1,
+                "text:p" if annotation == 0 => {
+                    if let Some(at) = untyped.take() {
+                        splice.insert(at, b" office:value-type=\"string\"")?;
+                    }
+                }
+                _ => {}
+            },
+            Event::End(e) => match e.name().as_ref() {
+                "table:table-cell" | "table:covered-table-cell" => untyped = None,
+                "office:annotation" => annotation = annotation.saturating_sub(1),
+                _ => {}
+            },
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    splice.finish()
+}
+
 /// An ods `content.xml` whose error cells (LibreOffice's
 /// `calcext:value-type="error"`, an error's text in the cell's paragraph:
 /// `#N/A`, `Err:502`) have that text after [`ERROR_MARK`], so that they are
@@ -436,6 +495,29 @@ pub(crate) fn xlsb_short_cells(part: &[u8]) -> Option<Vec<u8>> {
 mod tests {
     use super::super::container::tests::record;
     use super::*;
+
+    #[test]
+    fn ods_cells_with_a_paragraph_and_no_type_are_typed_string() {
+        let xml = concat!(
+            r#"<table:table-row><table:table-cell><text:p>Oui</text:p></table:table-cell>"#,
+            r#"<table:table-cell table:style-name="ce1"><text:p>a</text:p><text:p>b</text:p></table:table-cell>"#,
+            r#"<table:table-cell><office:annotation><text:p>note</text:p></office:annotation></table:table-cell>"#,
+            r#"<table:table-cell office:value-type="float" office:value="3"><text:p>3</text:p></table:table-cell>"#,
+            r#"<table:table-cell/></table:table-row>"#
+        );
+        let out = String::from_utf8(ods_untyped(xml.as_bytes()).unwrap()).unwrap();
+        let want = xml
+            .replacen("<table:table-cell>", r#"<table:table-cell office:value-type="string">"#, 1)
+            .replacen(
+                r#"<table:table-cell table:style-name="ce1">"#,
+                r#"<table:table-cell office:value-type="string" table:style-name="ce1">"#,
+                1,
+            );
+        assert_eq!(out, want);
+        // Every paragraph typed: nothing to do.
+        let typed = br#"<table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell>"#;
+        assert!(ods_untyped(typed).is_none());
+    }
 
     #[test]
     fn ods_error_cells_get_the_mark_before_their_text() {

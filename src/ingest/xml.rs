@@ -119,9 +119,11 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<RawReturn, Rejection> {
 }
 
 /// A native return's root: `<return>` (in its namespace, or another), with
-/// no online form's `id`.
+/// no online form's `id`, or with a `questionnaire` attribute (then an `id`
+/// beside it is an `unknown-attribute` warning, and the questionnaire the
+/// return names counts).
 fn is_native(root: &Node) -> bool {
-    root.name == "return" && root.attr("id").is_none()
+    root.name == "return" && (root.attr("id").is_none() || root.attr("questionnaire").is_some())
 }
 
 /// What a file that [`read`] rejects names, as far as it can be read: the
@@ -1465,6 +1467,20 @@ mod tests {
             err.message
         );
         assert!(!err.message.contains("NamespaceResolver"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_native_root_with_an_id_beside_its_questionnaire_is_native() {
+        let xml = "<return xmlns=\"urn:art32:return:1\" questionnaire=\"UNTOC-2026\" id=\"SOM-2026\"><answer question=\"UNTOC.5.1\">Oui</answer></return>";
+        let raw = read(xml.as_bytes(), &limits()).unwrap();
+        assert_eq!(raw.answers.len(), 1);
+        assert!(
+            raw.problems.iter().any(|p| p.code == "unknown-attribute" && p.message.contains("id")),
+            "{:?}",
+            raw.problems
+        );
+        let q = raw.cover.iter().find(|(k, _)| *k == crate::model::CoverKey::Questionnaire).unwrap();
+        assert_eq!(q.1.value, RawValue::Text("UNTOC-2026".into()));
     }
 
     #[test]

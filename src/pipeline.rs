@@ -502,19 +502,15 @@ pub fn process_file(c: &Candidate, ctx: &FileContext<'_>) -> FileRecord {
 
 /// [`process_file`], and where the record came from.
 fn process(c: &Candidate, ctx: &FileContext<'_>) -> (FileRecord, Origin) {
-    quiet_file_panics();
-    IN_FILE.with(|n| n.set(n.get() + 1));
-    let result = catch_unwind(AssertUnwindSafe(|| process_file_inner(c, ctx)));
-    IN_FILE.with(|n| n.set(n.get().saturating_sub(1)));
-    match result {
+    match guarded(|| process_file_inner(c, ctx)) {
         Ok(record) => record,
-        Err(payload) => {
+        Err((payload, at)) => {
             let what = payload
                 .downcast_ref::<&str>()
                 .map(|s| (*s).to_owned())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
-            let at = PANIC_AT.with(|p| p.take()).unwrap_or_default();
+            let at = at.unwrap_or_default();
             tracing::error!(
                 file = %c.rel,
                 panic = %what.escape_debug(),
@@ -542,12 +538,17 @@ fn process(c: &Candidate, ctx: &FileContext<'_>) -> (FileRecord, Origin) {
 /// without the panic's own report, so that the file can be rejected as
 /// what it is (`corrupt`) rather than as a bug of art32.
 pub fn catch_reader_panic<T>(f: impl FnOnce() -> T) -> Option<T> {
+    guarded(f).ok()
+}
+
+/// Runs `f` under `catch_unwind`, the panic hook kept quiet: a panic comes
+/// back with its payload and where it happened.
+fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, (Box<dyn std::any::Any + Send>, Option<String>)> {
     quiet_file_panics();
     IN_FILE.with(|n| n.set(n.get() + 1));
     let result = catch_unwind(AssertUnwindSafe(f));
     IN_FILE.with(|n| n.set(n.get().saturating_sub(1)));
-    PANIC_AT.with(|p| p.take());
-    result.ok()
+    result.map_err(|payload| (payload, PANIC_AT.with(|p| p.take())))
 }
 
 thread_local! {

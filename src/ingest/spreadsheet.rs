@@ -492,36 +492,37 @@ impl<'v> ReturnBuilder<'v> {
         if let Some((key, by_label)) = cover {
             let value = take(cells, 2).unwrap_or(RawValue::Empty);
             let source = SourceRef::cell_in(sheet, row, 2);
-            let beside = cells.iter().find(|c| c.1 == 1 && !c.2.is_blank()).map(|c| &c.2);
+            // Column C empty and a value beside it: in column B beside a
+            // label in column A (the cover laid out label then value, the
+            // key column deleted), or further right (typed one cell off).
+            // Not read (SPEC 4: column B is the label's, the value is in
+            // column C), and said.
+            let stray = || {
+                let in_b = cells.iter().find(|c| {
+                    c.1 == 1
+                        && by_label
+                        && !c.2.is_blank()
+                        && !matches!(&c.2, RawValue::Text(t) if self.vocab.cover_key(t).is_some())
+                });
+                in_b.or_else(|| cells.iter().find(|c| c.1 > 2 && !c.2.is_blank()))
+            };
             if value.is_blank()
-                && by_label
-                && let Some(typed) =
-                    beside.filter(|v| !matches!(v, RawValue::Text(t) if self.vocab.cover_key(t).is_some()))
+                && let Some((_, col, typed)) = stray()
             {
-                // A label in column A, column C empty and a value in column
-                // B: the cover laid out label then value (the key column
-                // deleted). Column B is the label's (SPEC 4): not read, and
-                // said.
-                self.out.problems.push(Problem::warning(
-                    "wrong-column",
-                    SourceRef::cell_in(sheet, row, 1),
-                    format!(
-                        "{} in column B beside the {:?} cover label, whose value cell {} is empty: not read (column B holds a label; a cover value goes in column C)",
-                        Quoted(&typed.to_string()),
-                        key.code(),
-                        source
-                    ),
-                ));
-            } else if value.is_blank()
-                && let Some((_, col, typed)) = cells.iter().find(|c| c.1 > 2 && !c.2.is_blank())
-            {
-                // Column C empty and a value further right: typed one cell
-                // off. Not read (SPEC 4: the value is in column C), and said.
+                let (beside, rule, why) = if *col == 1 {
+                    (
+                        "in column B beside the",
+                        "cover label",
+                        "column B holds a label; a cover value goes in column C",
+                    )
+                } else {
+                    ("beside the", "cover field", "a cover value goes in column C")
+                };
                 self.out.problems.push(Problem::warning(
                     "wrong-column",
                     SourceRef::cell_in(sheet, row, *col),
                     format!(
-                        "{} beside the {:?} cover field, whose value cell {} is empty: not read (a cover value goes in column C)",
+                        "{} {beside} {:?} {rule}, whose value cell {} is empty: not read ({why})",
                         Quoted(&typed.to_string()),
                         key.code(),
                         source

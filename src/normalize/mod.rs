@@ -486,15 +486,11 @@ pub fn list_parts<'t>(text: &'t str, known: impl Fn(&str) -> bool + 't) -> impl 
         .map(str::trim)
         .filter(|part| folds_to_something(part))
         .flat_map(move |part| {
+            // A known entry whole; else its pieces between commas.
             let whole = known(part);
-            let mut pieces = part.split([',', '，', '、', '،']);
-            let mut once = whole.then_some(part);
-            std::iter::from_fn(move || {
-                if whole {
-                    return once.take();
-                }
-                pieces.by_ref().map(str::trim).find(|p| folds_to_something(p))
-            })
+            let pieces = (!whole)
+                .then(|| part.split([',', '，', '、', '،']).map(str::trim).filter(|p| folds_to_something(p)));
+            whole.then_some(part).into_iter().chain(pieces.into_iter().flatten())
         })
 }
 
